@@ -1,0 +1,66 @@
+package regionvlp.run;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Crash-safe writes: the bytes go to a temporary file in the same folder, are forced to disk, and the file
+ * is renamed over the target. A reader sees the old file or the new one, never half of one.
+ */
+public final class AtomicFiles {
+  private AtomicFiles() {}
+
+  /** Writes {@code text} (UTF-8) to {@code target} atomically. */
+  public static void writeString(Path target, String text) {
+    write(target, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Writes {@code bytes} to {@code target} atomically. */
+  public static void write(Path target, byte[] bytes) {
+    write(target, ch -> {
+      ByteBuffer buf = ByteBuffer.wrap(bytes);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+    });
+  }
+
+  /** Something that fills a channel. */
+  @FunctionalInterface
+  public interface Writer {
+    void writeTo(FileChannel channel) throws IOException;
+  }
+
+  /** Lets {@code writer} fill a temporary file, forces it, then renames it over {@code target}. */
+  public static void write(Path target, Writer writer) {
+    Path dir = target.toAbsolutePath().getParent();
+    Path tmp = null;
+    try {
+      Files.createDirectories(dir);
+      tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        writer.writeTo(ch);
+        ch.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      tmp = null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // The write already failed; the temp file is the lesser problem.
+        }
+      }
+    }
+  }
+}
