@@ -1,0 +1,255 @@
+package regionvlp.data;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A headerless {@code caption<TAB>video_id} table (DiDeMo, MSVD, WebVid metadata; METHOD.md 1.3), in file
+ * order.
+ *
+ * <p><b>Records are not lines.</b> The original reads these files with {@code pd.read_csv(sep='\t')},
+ * whose default CSV quoting applies: a field that starts with {@code "} runs to the next lone {@code "}
+ * (a doubled {@code ""} is a literal quote) and may contain tabs and line breaks. The released files use
+ * this: {@code DiDeMo_test.tsv} has 1,011 physical lines but 1,004 records, and
+ * {@code webvid_validation_success_full.tsv} 5,239 lines but 4,998 records. This reader applies the same
+ * quoting, so its row count is the original's {@code len(metadata)} plus one (the swallowed header,
+ * below). Empty lines between records are skipped, as pandas does; a record's trailing {@code \r} is
+ * dropped.
+ *
+ * <p><b>Header quirk (G12).</b> The original lets pandas infer a header, so the first record is lost.
+ * {@code faithfulHeaderSkip = true} reproduces that; the default keeps every record.
+ *
+ * <p>Errors ({@link InvalidInputFileException}) name {@code file:line}, the physical line where the record
+ * starts: a record without a tab, with more than two fields, with an empty caption or id, an unterminated
+ * quote, or invalid UTF-8.
+ */
+public final class CaptionTable {
+
+  /**
+   * One caption.
+   *
+   * @param caption the text query (for DiDeMo/MSVD all descriptions joined by ", ")
+   * @param videoId the clip id, relative to the features root (may contain {@code /})
+   * @param line 1-based physical line where the record starts
+   */
+  public record Row(String caption, String videoId, int line) {
+    public Row {
+      Objects.requireNonNull(caption, "caption");
+      Objects.requireNonNull(videoId, "videoId");
+    }
+  }
+
+  private final Path source;
+  private final List<Row> rows;
+  private final List<String> videoIds;
+  private final int[] captionToVideo;
+
+  private CaptionTable(Path source, List<Row> rows) {
+    this.source = source;
+    this.rows = List.copyOf(rows);
+    Map<String, Integer> index = new LinkedHashMap<>();
+    captionToVideo = new int[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      captionToVideo[i] = index.computeIfAbsent(rows.get(i).videoId(), k -> index.size());
+    }
+    videoIds = List.copyOf(index.keySet());
+  }
+
+  /**
+   * Reads a table.
+   *
+   * @param tsv the file
+   * @param faithfulHeaderSkip drop the first record, as the original's pandas call does
+   */
+  public static CaptionTable read(Path tsv, boolean faithfulHeaderSkip) {
+    Objects.requireNonNull(tsv, "tsv");
+    String text;
+    try {
+      byte[] bytes = Files.readAllBytes(tsv);
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
+    } catch (CharacterCodingException e) {
+      throw new InvalidInputFileException(tsv, "expected UTF-8 text, found invalid bytes", e);
+    } catch (IOException e) {
+      throw new InvalidInputFileException(tsv, "cannot read caption table: " + e, e);
+    }
+    if (text.startsWith("\uFEFF")) {
+      text = text.substring(1);
+    }
+    List<RawRecord> records = new Parser(tsv, text).parseAll();
+    int first = faithfulHeaderSkip && !records.isEmpty() ? 1 : 0;
+    List<Row> rows = new ArrayList<>(records.size());
+    for (RawRecord r : records.subList(first, records.size())) {
+      rows.add(r.toRow(tsv));
+    }
+    if (rows.isEmpty()) {
+      throw new InvalidInputFileException(
+          tsv, "expected at least one caption<TAB>video_id record, found none");
+    }
+    return new CaptionTable(tsv, rows);
+  }
+
+  public Path source() {
+    return source;
+  }
+
+  /** The captions in file order. */
+  public List<Row> rows() {
+    return rows;
+  }
+
+  public int size() {
+    return rows.size();
+  }
+
+  /** Distinct video ids in order of first appearance; video index v refers to this list. */
+  public List<String> distinctVideoIds() {
+    return videoIds;
+  }
+
+  /** {@code int[size()]}: caption i belongs to video {@code distinctVideoIds().get(result[i])}. */
+  public int[] captionToVideo() {
+    return captionToVideo.clone();
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        Locale.ROOT, "CaptionTable[%s, %d captions, %d videos]", source, rows.size(), videoIds.size());
+  }
+
+  private record RawRecord(List<String> fields, int line) {
+    Row toRow(Path file) {
+      String where = "line " + line;
+      if (fields.size() < 2) {
+        throw new InvalidInputFileException(
+            file,
+            String.format(
+                Locale.ROOT,
+                "%s: expected caption<TAB>video_id, found no tab in \"%s\"",
+                where,
+                abbreviate(fields.get(0))));
+      }
+      if (fields.size() > 2) {
+        throw new InvalidInputFileException(
+            file,
+            String.format(
+                Locale.ROOT,
+                "%s: expected 2 tab-separated fields, found %d; quote captions that contain tabs",
+                where,
+                fields.size()));
+      }
+      if (fields.get(0).isBlank()) {
+        throw new InvalidInputFileException(file, where + ": expected a caption, found an empty field");
+      }
+      if (fields.get(1).isBlank()) {
+        throw new InvalidInputFileException(file, where + ": expected a video id, found an empty field");
+      }
+      return new Row(fields.get(0), fields.get(1), line);
+    }
+
+    private static String abbreviate(String s) {
+      return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+  }
+
+  /** pandas/CSV-style tokenizer: tab delimiter, {@code "} quote char, {@code ""} escape. */
+  private static final class Parser {
+    private final Path file;
+    private final String text;
+    private int pos;
+    private int line = 1;
+
+    Parser(Path file, String text) {
+      this.file = file;
+      this.text = text;
+    }
+
+    List<RawRecord> parseAll() {
+      List<RawRecord> out = new ArrayList<>();
+      while (pos < text.length()) {
+        if (atLineEnd()) {
+          consumeLineEnd(); // blank line between records
+          continue;
+        }
+        int startLine = line;
+        List<String> fields = new ArrayList<>(2);
+        while (true) {
+          fields.add(readField(startLine));
+          if (pos < text.length() && text.charAt(pos) == '\t') {
+            pos++;
+            continue;
+          }
+          if (pos < text.length()) {
+            consumeLineEnd();
+          }
+          break;
+        }
+        out.add(new RawRecord(fields, startLine));
+      }
+      return out;
+    }
+
+    private String readField(int startLine) {
+      StringBuilder sb = new StringBuilder();
+      if (pos < text.length() && text.charAt(pos) == '"') {
+        pos++;
+        while (true) {
+          if (pos >= text.length()) {
+            throw new InvalidInputFileException(
+                file,
+                "line " + startLine + ": expected a closing quote, found end of file (unterminated \"...)");
+          }
+          char c = text.charAt(pos++);
+          if (c == '"') {
+            if (pos < text.length() && text.charAt(pos) == '"') {
+              sb.append('"');
+              pos++;
+              continue;
+            }
+            break;
+          }
+          if (c == '\n' || (c == '\r' && (pos >= text.length() || text.charAt(pos) != '\n'))) {
+            line++;
+          }
+          sb.append(c);
+        }
+      }
+      // Unquoted field, or text after a closing quote (kept literally, like Python's csv and pandas).
+      while (pos < text.length() && text.charAt(pos) != '\t' && !atLineEnd()) {
+        sb.append(text.charAt(pos++));
+      }
+      return sb.toString();
+    }
+
+    private boolean atLineEnd() {
+      char c = text.charAt(pos);
+      return c == '\n' || c == '\r';
+    }
+
+    private void consumeLineEnd() {
+      if (text.charAt(pos) == '\r' && pos + 1 < text.length() && text.charAt(pos + 1) == '\n') {
+        pos += 2;
+      } else {
+        pos++;
+      }
+      line++;
+    }
+  }
+}
