@@ -1,0 +1,154 @@
+package regionvlp.features;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.random.RandomGenerator;
+import regionvlp.data.BottomUpNpz;
+import regionvlp.data.CaptionTable;
+import regionvlp.data.ClipFolder;
+import regionvlp.data.FrameFeatures;
+import regionvlp.data.InvalidInputFileException;
+
+/**
+ * A retrieval split in the generic layout: a headerless {@code caption<TAB>video_id} table plus
+ * {@code FEATURES/<video_id>/<k>.npz} frame files (DiDeMo's layout, which SynthVid writes too).
+ *
+ * <p>Opening it checks up front that every video's folder exists and has enough frames for the requested
+ * sampling, and fails with the list of offenders, instead of discovering a short clip in the middle of a
+ * run (the original retried random items forever, METHOD.md G18).
+ */
+public final class ClipDataset {
+  private final CaptionTable table;
+  private final ClipFolder folder;
+  private final List<String> videoIds;
+  private final int[] frameCounts;
+  private final int[] captionToVideo;
+  private final int numFrames;
+  private final RegionSelector selector;
+
+  private ClipDataset(CaptionTable table, ClipFolder folder, int numFrames, RegionSelector selector,
+      int minFramesPerClip) {
+    this.table = table;
+    this.folder = folder;
+    this.videoIds = table.distinctVideoIds();
+    this.captionToVideo = table.captionToVideo();
+    this.numFrames = numFrames;
+    this.selector = selector;
+    this.frameCounts = new int[videoIds.size()];
+    List<String> problems = new ArrayList<>();
+    int shortClips = 0;
+    for (int v = 0; v < videoIds.size(); v++) {
+      String id = videoIds.get(v);
+      try {
+        frameCounts[v] = folder.countFrames(id);
+      } catch (InvalidInputFileException | IllegalArgumentException e) {
+        problems.add(e.getMessage());
+        continue;
+      }
+      if (frameCounts[v] < minFramesPerClip) {
+        shortClips++;
+        problems.add(String.format(Locale.ROOT, "%s: %d frames, fewer than the %d needed to sample %d",
+            folder.clipDir(id), frameCounts[v], minFramesPerClip, numFrames));
+      }
+    }
+    if (!problems.isEmpty()) {
+      String first = String.join("\n  ", problems.subList(0, Math.min(5, problems.size())));
+      throw new InvalidInputFileException(folder.featuresRoot(), String.format(Locale.ROOT,
+          "%d of %d clips listed in %s cannot be used (%d too short):\n  %s%s", problems.size(),
+          videoIds.size(), table.source(), shortClips, first,
+          problems.size() > 5 ? "\n  ... and " + (problems.size() - 5) + " more" : ""));
+    }
+  }
+
+  /**
+   * Opens a split.
+   *
+   * @param featuresRoot the FEATURES folder
+   * @param meta the caption table
+   * @param headerSkip drop the table's first row as the original does (G12)
+   * @param numFrames F, frames per clip
+   * @param featureDim D expected in every frame file
+   * @param numRegions R kept per frame
+   * @param faithfulSampling whether training uses the original's off-by-one sampler, which needs K >= 2F
+   */
+  public static ClipDataset open(Path featuresRoot, Path meta, boolean headerSkip, int numFrames,
+      int featureDim, int numRegions, boolean faithfulSampling) {
+    ClipFolder folder = new ClipFolder(featuresRoot);
+    CaptionTable table = CaptionTable.read(meta, headerSkip);
+    int minFrames = faithfulSampling ? 2 * numFrames : numFrames;
+    return new ClipDataset(table, folder, numFrames, new RegionSelector(numRegions, featureDim), minFrames);
+  }
+
+  /** The caption table. */
+  public CaptionTable table() {
+    return table;
+  }
+
+  /** Distinct video ids, in first-appearance order. */
+  public List<String> videoIds() {
+    return videoIds;
+  }
+
+  /** Number of captions (rows). */
+  public int numCaptions() {
+    return table.size();
+  }
+
+  /** Number of distinct videos. */
+  public int numVideos() {
+    return videoIds.size();
+  }
+
+  /** The video index of each caption. */
+  public int[] captionToVideo() {
+    return captionToVideo.clone();
+  }
+
+  /** Caption texts in row order. */
+  public List<String> captions() {
+    List<String> out = new ArrayList<>(table.size());
+    for (CaptionTable.Row r : table.rows()) {
+      out.add(r.caption());
+    }
+    return out;
+  }
+
+  /** F. */
+  public int numFrames() {
+    return numFrames;
+  }
+
+  /** R. */
+  public int numRegions() {
+    return selector.maxRegions();
+  }
+
+  /** D + 6. */
+  public int regionDim() {
+    return selector.regionDim();
+  }
+
+  /** Frames K stored for a video. */
+  public int frameCount(int video) {
+    return frameCounts[video];
+  }
+
+  /**
+   * Samples and reads one clip into {@code regions}/{@code mask} at the given offsets.
+   *
+   * @param regions destination [.., F, R, D+6]
+   * @param mask destination [.., F, R]
+   */
+  public void readClip(int video, FrameSampler sampler, RandomGenerator rng, float[] regions,
+      int regionsOffset, float[] mask, int maskOffset) {
+    int[] frames = sampler.sample(frameCounts[video], numFrames, rng);
+    int rowLen = selector.regionDim() * selector.maxRegions();
+    for (int f = 0; f < frames.length; f++) {
+      Path file = folder.frameFile(videoIds.get(video), frames[f]);
+      FrameFeatures frame = BottomUpNpz.read(file);
+      selector.select(frame, file, regions, regionsOffset + f * rowLen, mask, maskOffset + f * selector.maxRegions());
+    }
+  }
+}

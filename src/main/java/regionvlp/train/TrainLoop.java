@@ -1,0 +1,144 @@
+package regionvlp.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import java.util.Iterator;
+import java.util.Locale;
+import regionvlp.features.HostBatch;
+import regionvlp.features.TrainBatches;
+import regionvlp.model.DualEncoder;
+import regionvlp.model.TextEmbeddings;
+import regionvlp.model.VideoEmbeddings;
+
+/**
+ * The training loop: for every batch, forward both towers, the loss terms, backward, optional global-norm
+ * clipping, then one AdamW step.
+ *
+ * <p>Memory discipline (STACK.md): the forward and backward of a step run inside an {@link NDScope} and a
+ * per-step sub-manager, which close every array the step created, including those that ops attached to
+ * the parameters' manager; the optimiser update runs after the scope, with moment buffers created up front.
+ * The number of live native arrays is therefore the same after every step.
+ *
+ * <p>Loss terms: the global InfoNCE ({@link ContrastiveLoss}); the region-word alignment term of DemoVLP
+ * plugs in at {@link #lossOf}, which receives both towers' local embeddings and masks.
+ */
+public final class TrainLoop {
+  /** What a listener learns after each step. */
+  public record StepRecord(long step, long totalSteps, int epoch, double loss, double lr, double gradNorm,
+      double samplesPerSecond) {
+    /** The fixed-format log line. */
+    public String format() {
+      return String.format(Locale.ROOT, "step %d/%d epoch %d loss %.4f lr %.2e gradNorm %.3f samples/s %.1f",
+          step, totalSteps, epoch + 1, loss, lr, gradNorm, samplesPerSecond);
+    }
+  }
+
+  /** Receives step records and may checkpoint. */
+  public interface Listener {
+    /** Called after every optimiser step. */
+    void onStep(StepRecord record, DualEncoder model, AdamW optimizer);
+  }
+
+  private final DualEncoder model;
+  private final TrainConfig cfg;
+  private final ContrastiveLoss global;
+  private final NDManager manager;
+  private final AdamW optimizer;
+
+  /** @param manager parent of the per-step managers */
+  public TrainLoop(DualEncoder model, TrainConfig cfg, LossConfig loss, NDManager manager) {
+    this.model = model;
+    this.cfg = cfg;
+    this.global = new ContrastiveLoss(loss.temperature());
+    this.manager = manager;
+    this.optimizer = new AdamW(model.params().all(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
+  }
+
+  /** The optimiser (for checkpointing its state). */
+  public AdamW optimizer() {
+    return optimizer;
+  }
+
+  /**
+   * Trains for {@code cfg.epochs()} epochs.
+   *
+   * @return the mean loss of the last epoch
+   */
+  public double run(TrainBatches batches, Listener listener) {
+    LrSchedule schedule = cfg.lrSchedule();
+    int perEpoch = batches.batchesPerEpoch();
+    long total = (long) perEpoch * cfg.epochs();
+    long step = optimizer.step();
+    double lastEpochLoss = Double.NaN;
+    for (int epoch = (int) (step / perEpoch); epoch < cfg.epochs(); epoch++) {
+      double sum = 0;
+      int count = 0;
+      Iterator<HostBatch> it = batches.epoch(epoch, (int) (step % perEpoch));
+      while (it.hasNext()) {
+        long t0 = System.nanoTime();
+        HostBatch batch = it.next();
+        double lr = schedule.at(epoch, step, total);
+        double[] lossAndNorm = forwardBackward(batch);
+        if (!Double.isFinite(lossAndNorm[0])) {
+          throw new IllegalStateException(String.format(Locale.ROOT,
+              "loss became %s at step %d (lr %.2e): lower train.lr or enable train.clipGradNorm",
+              lossAndNorm[0], step + 1, lr));
+        }
+        optimizer.update(lr);
+        step++;
+        sum += lossAndNorm[0];
+        count++;
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        listener.onStep(new StepRecord(step, total, epoch, lossAndNorm[0], lr, lossAndNorm[1],
+            batch.size() / seconds), model, optimizer);
+      }
+      lastEpochLoss = count == 0 ? lastEpochLoss : sum / count;
+    }
+    return lastEpochLoss;
+  }
+
+  /** Forward, loss, backward and clipping for one batch; returns {loss, gradient norm before clipping}. */
+  private double[] forwardBackward(HostBatch batch) {
+    try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
+      NDArray regions = batch.regionsArray(sub);
+      NDArray regionMask = batch.regionMaskArray(sub);
+      NDArray ids = batch.idsArray(sub);
+      NDArray textMask = batch.textMaskArray(sub);
+      double loss;
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        VideoEmbeddings v = model.encodeVideo(regions, regionMask);
+        TextEmbeddings t = model.encodeText(ids, textMask);
+        NDArray l = lossOf(v, t);
+        gc.backward(l);
+        loss = l.getFloat();
+      }
+      return new double[] {loss, clipGradients()};
+    }
+  }
+
+  /** The training objective of one batch (scalar). */
+  private NDArray lossOf(VideoEmbeddings v, TextEmbeddings t) {
+    return global.compute(DualEncoder.cosine(t.global(), v.global()));
+  }
+
+  /** Global L2 norm of all gradients; scales them down to {@code clipGradNorm} when it is set and exceeded. */
+  private double clipGradients() {
+    NDArray sq = null;
+    for (NDArray p : model.params().all().values()) {
+      NDArray g = p.getGradient();
+      NDArray s = g.square().sum();
+      sq = sq == null ? s : sq.add(s);
+    }
+    double norm = Math.sqrt(sq.getFloat());
+    if (cfg.clipGradNorm() > 0 && norm > cfg.clipGradNorm()) {
+      float scale = (float) (cfg.clipGradNorm() / (norm + 1e-6));
+      for (NDArray p : model.params().all().values()) {
+        p.getGradient().muli(scale);
+      }
+    }
+    return norm;
+  }
+}
