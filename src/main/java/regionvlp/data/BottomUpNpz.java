@@ -255,15 +255,18 @@ public final class BottomUpNpz {
     if (out.length != n) {
       throw bad(file, key, "expected " + n + " values (rows of x), found " + out.length);
     }
-    checkFinite(file, key, out, n);
+    checkFinite(file, key, out, 0);
     return out;
   }
 
-  /** Reports the first NaN or infinity, with its [row, column] index for a matrix of {@code cols} columns. */
+  /**
+   * Reports the first NaN or infinity, with its [row, column] index for a matrix of {@code cols} columns, or
+   * its [index] for a vector ({@code cols == 0}).
+   */
   private static void checkFinite(Path file, String key, float[] values, int cols) {
     for (int i = 0; i < values.length; i++) {
       if (!Float.isFinite(values[i])) {
-        String index = cols == values.length ? "[" + i + "]" : "[" + (i / cols) + ", " + (i % cols) + "]";
+        String index = cols == 0 ? "[" + i + "]" : "[" + (i / cols) + ", " + (i % cols) + "]";
         throw bad(
             file,
             key,
