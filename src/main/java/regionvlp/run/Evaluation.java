@@ -1,0 +1,98 @@
+package regionvlp.run;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.IntConsumer;
+import regionvlp.eval.RetrievalMetrics;
+import regionvlp.eval.Similarity;
+import regionvlp.features.ClipDataset;
+import regionvlp.model.DualEncoder;
+import regionvlp.model.Embedder;
+import regionvlp.text.CaptionTokenizer;
+import regionvlp.text.TokenizedCaptions;
+
+/**
+ * Text-to-video and video-to-text retrieval of one split (METHOD.md 5): every caption and every video is
+ * encoded (videos with the uniform test sampler), G is the cosine matrix, and the metrics follow
+ * Frozen-in-Time's conventions (5.3). The protocol block records what was evaluated.
+ */
+public final class Evaluation {
+  private Evaluation() {}
+
+  /** Metrics plus the protocol they were computed under. */
+  public record Report(RetrievalMetrics.Result metrics, Map<String, Object> protocol) {
+    /** The {@code --json} object: {@code {"t2v":{...},"v2t":{...},"protocol":{...}}}. */
+    public Map<String, Object> toJson() {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("t2v", direction(metrics.t2v()));
+      out.put("v2t", direction(metrics.v2t()));
+      out.put("protocol", protocol);
+      return out;
+    }
+
+    private static Map<String, Object> direction(RetrievalMetrics.DirectionMetrics m) {
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("R@1", round(m.r1()));
+      d.put("R@5", round(m.r5()));
+      d.put("R@10", round(m.r10()));
+      d.put("R@50", round(m.r50()));
+      d.put("MedR", round(m.medR()));
+      d.put("MeanR", round(m.meanR()));
+      return d;
+    }
+
+    private static double round(double v) {
+      return Math.round(v * 100.0) / 100.0;
+    }
+
+    /** A two-row table, one line per direction. */
+    public String table(String title) {
+      StringBuilder sb = new StringBuilder();
+      sb.append(String.format(Locale.ROOT, "%-28s %7s %7s %7s %7s %7s %8s%n", title, "R@1", "R@5", "R@10",
+          "R@50", "MedR", "MeanR"));
+      row(sb, "  t2v", metrics.t2v());
+      row(sb, "  v2t", metrics.v2t());
+      return sb.toString();
+    }
+
+    private static void row(StringBuilder sb, String name, RetrievalMetrics.DirectionMetrics m) {
+      sb.append(String.format(Locale.ROOT, "%-28s %7.2f %7.2f %7.2f %7.2f %7.1f %8.1f%n", name, m.r1(), m.r5(),
+          m.r10(), m.r50(), m.medR(), m.meanR()));
+    }
+  }
+
+  /**
+   * Evaluates {@code model} on a split.
+   *
+   * @param datasetName recorded in the protocol block
+   * @param meta the split's caption table (recorded by file name)
+   * @param progress told how many videos are encoded (may be null)
+   */
+  public static Report run(DualEncoder model, NDManager manager, ClipDataset ds, String datasetName, Path meta,
+      boolean headerSkip, IntConsumer progress) {
+    TokenizedCaptions tok;
+    try (CaptionTokenizer tokenizer = CaptionTokenizer.bundled(model.config().text().maxLength())) {
+      tok = tokenizer.encode(ds.captions());
+    }
+    Embedder embedder = new Embedder(model, manager, 64);
+    float[][] videos = embedder.videos(ds, progress);
+    float[][] texts = embedder.captions(tok);
+    float[][] g = Similarity.cosine(texts, videos);
+    RetrievalMetrics.Result metrics = RetrievalMetrics.compute(g, ds.captionToVideo());
+    Map<String, Object> protocol = new LinkedHashMap<>();
+    protocol.put("dataset", datasetName);
+    protocol.put("split", meta.getFileName().toString());
+    protocol.put("queries", ds.numCaptions());
+    protocol.put("videos", ds.numVideos());
+    protocol.put("frames", ds.numFrames());
+    protocol.put("regions", ds.numRegions());
+    protocol.put("sampling", "uniform");
+    protocol.put("score", "global");
+    protocol.put("headerSkip", headerSkip);
+    protocol.put("ties", "t2v optimistic, v2t averaged (Frozen-in-Time)");
+    return new Report(metrics, protocol);
+  }
+}

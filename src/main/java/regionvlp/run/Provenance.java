@@ -1,0 +1,91 @@
+package regionvlp.run;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where a run or checkpoint came from: enough to reproduce it or to explain why it differs. The platform is
+ * recorded because the same seed can give a different model on another CPU or library build (floating
+ * point reductions are not associative, and oneDNN picks kernels by CPU).
+ *
+ * @param gitCommit the source commit, or "unknown" outside a git checkout
+ * @param gitDirty whether the work tree had uncommitted changes
+ * @param seed the run's seed
+ * @param configSha256 hash of the resolved config JSON
+ * @param djlVersion DJL API version
+ * @param engine the tensor engine and its version
+ * @param javaVersion {@code java.version}
+ * @param osArch {@code os.arch}
+ * @param createdAt ISO-8601 instant
+ */
+public record Provenance(String gitCommit, boolean gitDirty, long seed, String configSha256,
+    String djlVersion, String engine, String javaVersion, String osArch, String createdAt) {
+
+  /** Describes this process now. */
+  public static Provenance capture(long seed, String resolvedConfigJson) {
+    String commit = git("rev-parse", "HEAD");
+    String status = git("status", "--porcelain", "--untracked-files=no");
+    String engine;
+    try {
+      ai.djl.engine.Engine e = ai.djl.engine.Engine.getInstance();
+      engine = e.getEngineName() + " " + e.getVersion();
+    } catch (RuntimeException e) {
+      engine = "unavailable";
+    }
+    return new Provenance(commit == null ? "unknown" : commit.trim(), status != null && !status.isBlank(),
+        seed, sha256(resolvedConfigJson), ai.djl.engine.Engine.getDjlVersion(), engine,
+        System.getProperty("java.version"), System.getProperty("os.arch"), Instant.now().toString());
+  }
+
+  static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(
+          MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs a git command in the working directory with a short timeout; null when git is unavailable. */
+  private static String git(String... args) {
+    try {
+      String[] cmd = new String[args.length + 1];
+      cmd[0] = "git";
+      System.arraycopy(args, 0, cmd, 1, args.length);
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(false)
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      byte[] out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        return null;
+      }
+      return new String(out, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Writes this record as JSON. */
+  public void write(Path file) {
+    try {
+      AtomicFiles.writeString(file, Json.MAPPER.writeValueAsString(this));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Reads a provenance file if it exists. */
+  public static Provenance read(Path file) throws IOException {
+    return Json.MAPPER.readValue(Files.readString(file), Provenance.class);
+  }
+}

@@ -1,0 +1,102 @@
+package regionvlp.run;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import regionvlp.data.DataConfig;
+import regionvlp.features.ClipDataset;
+import regionvlp.features.FrameSampler;
+import regionvlp.features.TrainBatches;
+import regionvlp.model.DualEncoder;
+import regionvlp.text.CaptionTokenizer;
+import regionvlp.text.TokenizedCaptions;
+import regionvlp.train.TrainLoop;
+
+/**
+ * One training run from a resolved config: opens the data (checking every clip up front), builds the
+ * model, trains, logs to stderr and {@code metrics.jsonl}, evaluates on the validation split after each
+ * epoch when one is configured, and writes the final checkpoint.
+ */
+public final class Training {
+  private Training() {}
+
+  /** Where the run ended up. */
+  public record Result(Path runDir, Path checkpoint, double lastEpochLoss, long steps, double seconds) {}
+
+  /**
+   * @param log receives human-readable log lines (stderr in the CLI)
+   */
+  public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log) {
+    DataConfig data = cfg.data();
+    requireSet("data.features", data.features());
+    requireSet("data.trainMeta", data.trainMeta());
+    long t0 = System.nanoTime();
+    ClipDataset train = ClipDataset.open(Path.of(data.features()), Path.of(data.trainMeta()),
+        data.faithfulHeaderSkip(), data.numFrames(), cfg.model().video().featureDim(), data.numRegions(),
+        data.faithfulSampling());
+    ClipDataset val = data.valMeta().isEmpty() ? null : ClipDataset.open(Path.of(data.features()),
+        Path.of(data.valMeta()), data.faithfulHeaderSkip(), data.numFrames(),
+        cfg.model().video().featureDim(), data.numRegions(), false);
+    TokenizedCaptions tok;
+    try (CaptionTokenizer tokenizer = CaptionTokenizer.bundled(cfg.model().text().maxLength())) {
+      tok = tokenizer.encode(train.captions());
+    }
+    log.accept(String.format(Locale.ROOT, "train: %d videos, %d captions from %s; %d frames x %d regions",
+        train.numVideos(), train.numCaptions(), data.trainMeta(), data.numFrames(), data.numRegions()));
+
+    try (RunDir run = RunDir.create(out, cfg);
+        NDManager root = NDManager.newBaseManager();
+        DualEncoder model = new DualEncoder(cfg.model(), root, cfg.train().seed());
+        TrainBatches batches = new TrainBatches(train, tok, cfg.train().batchSize(),
+            new FrameSampler(FrameSampler.Mode.RAND, data.faithfulSampling()), cfg.train().seed(),
+            data.loaderThreads())) {
+      log.accept(String.format(Locale.ROOT, "model: %,d parameters; %d steps per epoch, %d epochs; run dir %s",
+          model.params().count(), batches.batchesPerEpoch(), cfg.train().epochs(), out));
+      int perEpoch = batches.batchesPerEpoch();
+      TrainLoop loop = new TrainLoop(model, cfg.train(), cfg.loss(), root);
+      double lastLoss = loop.run(batches, (rec, m, opt) -> {
+        boolean epochEnd = rec.step() % perEpoch == 0;
+        if (rec.step() % cfg.train().logEvery() == 0 || epochEnd || rec.step() == rec.totalSteps()) {
+          log.accept(rec.format());
+          Map<String, Object> r = new LinkedHashMap<>();
+          r.put("step", rec.step());
+          r.put("epoch", rec.epoch() + 1);
+          r.put("loss", rec.loss());
+          r.put("lr", rec.lr());
+          r.put("gradNorm", rec.gradNorm());
+          r.put("samplesPerSecond", rec.samplesPerSecond());
+          run.log(r);
+        }
+        if (cfg.train().checkpointEvery() > 0 && rec.step() % cfg.train().checkpointEvery() == 0) {
+          run.checkpoint(rec.step(), m);
+        }
+        if (epochEnd && val != null) {
+          Evaluation.Report rep = Evaluation.run(m, root, val, data.dataset(), Path.of(data.valMeta()),
+              data.faithfulHeaderSkip(), null);
+          log.accept(String.format(Locale.ROOT, "val epoch %d: t2v R@1 %.2f R@5 %.2f R@10 %.2f MedR %.1f",
+              rec.epoch() + 1, rep.metrics().t2v().r1(), rep.metrics().t2v().r5(), rep.metrics().t2v().r10(),
+              rep.metrics().t2v().medR()));
+          Map<String, Object> r = new LinkedHashMap<>();
+          r.put("step", rec.step());
+          r.put("epoch", rec.epoch() + 1);
+          r.put("val", rep.toJson());
+          run.log(r);
+        }
+      });
+      long steps = loop.optimizer().step();
+      Path ckpt = run.checkpoint(steps, model);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      log.accept(String.format(Locale.ROOT, "trained %d steps in %.1f s; checkpoint %s", steps, seconds, ckpt));
+      return new Result(out, ckpt, lastLoss, steps, seconds);
+    }
+  }
+
+  private static void requireSet(String key, String value) {
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException(key + " is not set: give it in the config or with --set " + key + "=PATH");
+    }
+  }
+}
