@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * Finds vocabulary nouns (names and synonyms, word-boundary, case-insensitive, plural {@code s}/{@code es}
- * and possessive {@code 's} tolerated, longest multi-word match first) in free caption text, together with the
+ * {@code y -> ies} and possessive {@code 's} tolerated, longest multi-word match first) in free caption text, together with the
  * colour / size words right before each noun and the first motion cue between it and the next noun.
  */
 public final class CaptionParser {
@@ -47,6 +47,9 @@ public final class CaptionParser {
         phrases.putIfAbsent(base, c.index());
         for (String suffix : List.of("s", "es", "'s")) {
           phrases.putIfAbsent(base + suffix, c.index());
+        }
+        if (base.endsWith("y") && base.length() > 2) {
+          phrases.putIfAbsent(base.substring(0, base.length() - 1) + "ies", c.index());
         }
       }
     }

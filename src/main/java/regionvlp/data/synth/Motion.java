@@ -20,7 +20,7 @@ public enum Motion {
   SHRINKING(List.of("shrinks", "gets smaller", "moves away", "recedes"),
       List.of("shrinks", "shrinking", "smaller", "away", "recedes", "receding")),
   STILL(List.of("stays still", "does not move", "remains in place", "stays put"),
-      List.of("still", "put", "stationary", "static", "motionless", "place"));
+      List.of("still", "put", "stationary", "static", "motionless", "place", "not"));
 
   private final List<String> phrases;
   private final List<String> cues;
