@@ -33,23 +33,29 @@ public final class CaptionParser {
   /** Builds a parser for {@code vocab}. */
   public CaptionParser(SynthVocab vocab) {
     int max = 1;
-    for (SynthVocab.ObjectClass c : vocab.classes()) {
-      for (String name : c.allNames()) {
-        if (reserved.contains(name)) {
-          continue;
-        }
-        List<String> toks = tokenize(name);
-        if (toks.isEmpty()) {
-          continue;
-        }
-        max = Math.max(max, toks.size());
-        String base = String.join(" ", toks);
-        phrases.putIfAbsent(base, c.index());
-        for (String suffix : List.of("s", "es", "'s")) {
-          phrases.putIfAbsent(base + suffix, c.index());
-        }
-        if (base.endsWith("y") && base.length() > 2) {
-          phrases.putIfAbsent(base.substring(0, base.length() - 1) + "ies", c.index());
+    // exact names first, so that a class named like another's plural (VG: "dog" and "dogs") keeps its own name
+    for (int pass = 0; pass < 2; pass++) {
+      for (SynthVocab.ObjectClass c : vocab.classes()) {
+        for (String name : c.allNames()) {
+          if (reserved.contains(name)) {
+            continue;
+          }
+          List<String> toks = tokenize(name);
+          if (toks.isEmpty()) {
+            continue;
+          }
+          max = Math.max(max, toks.size());
+          String base = String.join(" ", toks);
+          if (pass == 0) {
+            phrases.putIfAbsent(base, c.index());
+            continue;
+          }
+          for (String suffix : List.of("s", "es", "'s")) {
+            phrases.putIfAbsent(base + suffix, c.index());
+          }
+          if (base.endsWith("y") && base.length() > 2) {
+            phrases.putIfAbsent(base.substring(0, base.length() - 1) + "ies", c.index());
+          }
         }
       }
     }
