@@ -67,8 +67,20 @@ public final class SynthVid {
     return world(cfg).video(split, index);
   }
 
+  /** Writes one frame file; {@link BottomUpNpz#write} in production. */
+  @FunctionalInterface
+  public interface FrameWriter {
+    /** Writes {@code frame} to {@code file} atomically. */
+    void write(Path file, FrameFeatures frame, boolean compressed);
+  }
+
   /** Generates the whole corpus into {@code outDir} with {@code cfg.threads()} writer threads. */
   public static SynthReport generate(SynthConfig cfg, Path outDir, Progress progress) {
+    return generate(cfg, outDir, progress, BottomUpNpz::write);
+  }
+
+  /** As {@link #generate(SynthConfig, Path, Progress)}, with the frame writer supplied (tests, converters). */
+  public static SynthReport generate(SynthConfig cfg, Path outDir, Progress progress, FrameWriter writer) {
     long t0 = System.nanoTime();
     SynthWorld world = new SynthWorld(cfg);
     try {
@@ -106,7 +118,7 @@ public final class SynthVid {
             }
             List<FrameFeatures> frames = v.frames();
             for (int k = 0; k < frames.size(); k++) {
-              BottomUpNpz.write(dir.resolve(k + ".npz"), frames.get(k), cfg.compressed());
+              writer.write(dir.resolve(k + ".npz"), frames.get(k), cfg.compressed());
             }
             List<String> lines = new ArrayList<>();
             for (String c : v.captions()) {

@@ -24,8 +24,8 @@ class SynthVocabTest {
   }
 
   @Test
-  void readsVgFormatSkippingBlankLinesAndCrlf() {
-    // too few classes for a corpus, so parse the lines through the parser-facing error path
+  void tooSmallVgVocabularyIsRejectedWithCount() {
+    // 4 classes (blank line skipped, CRLF and padding accepted) are too few for a corpus
     assertThatThrownBy(() -> SynthVocab.load(SynthTestSupport.fixture("vocab_ok.txt")))
         .isInstanceOf(InvalidInputFileException.class)
         .hasMessageContaining("at least 8 usable object classes, found 4");
@@ -62,5 +62,19 @@ class SynthVocabTest {
         .hasMessageContaining("vocab_bad.txt")
         .hasMessageContaining("line 3")
         .hasMessageContaining(",kitten");
+  }
+
+  @Test
+  void exactClassNameBeatsAnotherClassPlural() throws Exception {
+    java.nio.file.Path f = java.nio.file.Files.createTempFile("vocab", ".txt");
+    try {
+      java.nio.file.Files.writeString(f, "dog\ndogs\ncat\nbus\ncar\ncup\nbox\nkite\nhat\nfly\n");
+      CaptionParser p = new CaptionParser(SynthVocab.load(f));
+      assertThat(p.classSet("two dogs")).containsExactly(1);
+      assertThat(p.classSet("a dog's cup")).containsExactly(0, 5);
+      assertThat(p.classSet("buses and flies")).containsExactly(3, 9);
+    } finally {
+      java.nio.file.Files.deleteIfExists(f);
+    }
   }
 }
