@@ -102,7 +102,7 @@ public final class SynthVid {
     try {
       for (Split s : Split.values()) {
         int n = world.count(s);
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"})
         List<String>[] perVideo = new List[n];
         rows.put(s, perVideo);
         List<Future<?>> futures = new ArrayList<>(n);
