@@ -1,0 +1,248 @@
+package regionvlp.data.synth;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import regionvlp.data.BottomUpNpz;
+import regionvlp.data.FrameFeatures;
+
+/**
+ * SynthVid, the embedded default corpus: synthetic videos in the real bottom-up-attention layout whose captions
+ * are determined by the region features (class, colour, size) and box trajectories (motion), generated in
+ * confusable groups so that a bag-of-objects oracle stays at or below 1/groupSize R@1.
+ *
+ * <p>Layout: {@code outDir/features/<video_id>/{k}.npz}, {@code train.tsv}, {@code val.tsv}, {@code test.tsv}
+ * (headerless {@code caption<TAB>video_id}) and {@code synth.json}, written last: its presence marks a complete
+ * corpus. Training videos are generated in groups too, which gives the learner hard negatives.
+ */
+public final class SynthVid {
+  /** Version of the on-disk layout recorded in synth.json. */
+  public static final int FORMAT_VERSION = 1;
+
+  /** Progress callback, called from worker threads one at a time. */
+  @FunctionalInterface
+  public interface Progress {
+    /** {@code done} of {@code total} videos written. */
+    void update(long done, long total);
+
+    /** A callback that does nothing. */
+    static Progress none() {
+      return (d, t) -> { };
+    }
+  }
+
+  private static final Object CACHE_LOCK = new Object();
+  private static SynthWorld cached;
+
+  private SynthVid() {}
+
+  /** The world of {@code cfg}; the last one is cached (prototypes are the costly part). */
+  public static SynthWorld world(SynthConfig cfg) {
+    synchronized (CACHE_LOCK) {
+      if (cached == null || !cached.config().equals(cfg)) {
+        cached = new SynthWorld(cfg);
+      }
+      return cached;
+    }
+  }
+
+  /** Video (split, index) of the corpus {@code cfg}, in memory. Pure: same arguments give equal videos. */
+  public static SynthVideo video(SynthConfig cfg, Split split, int index) {
+    return world(cfg).video(split, index);
+  }
+
+  /** Writes one frame file; {@link BottomUpNpz#write} in production. */
+  @FunctionalInterface
+  public interface FrameWriter {
+    /** Writes {@code frame} to {@code file} atomically. */
+    void write(Path file, FrameFeatures frame, boolean compressed);
+  }
+
+  /** Generates the whole corpus into {@code outDir} with {@code cfg.threads()} writer threads. */
+  public static SynthReport generate(SynthConfig cfg, Path outDir, Progress progress) {
+    return generate(cfg, outDir, progress, BottomUpNpz::write);
+  }
+
+  /** As {@link #generate(SynthConfig, Path, Progress)}, with the frame writer supplied (tests, converters). */
+  public static SynthReport generate(SynthConfig cfg, Path outDir, Progress progress, FrameWriter writer) {
+    long t0 = System.nanoTime();
+    SynthWorld world = new SynthWorld(cfg);
+    try {
+      Files.createDirectories(outDir.resolve("features"));
+      Files.deleteIfExists(outDir.resolve("synth.json")); // completion marker of any previous run
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare " + outDir, e);
+    }
+    long total = 0;
+    for (Split s : Split.values()) {
+      total += world.count(s);
+    }
+    Map<Split, List<String>[]> rows = new LinkedHashMap<>();
+    List<Set<Integer>> testClasses = new ArrayList<>();
+    AtomicLong done = new AtomicLong();
+    Object progressLock = new Object();
+    final long grand = total;
+    ExecutorService pool = Executors.newFixedThreadPool(cfg.threads());
+    try {
+      for (Split s : Split.values()) {
+        int n = world.count(s);
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        List<String>[] perVideo = new List[n];
+        rows.put(s, perVideo);
+        List<Future<?>> futures = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          final int idx = i;
+          futures.add(pool.submit(() -> {
+            SynthVideo v = world.video(s, idx);
+            Path dir = outDir.resolve("features").resolve(v.id());
+            try {
+              Files.createDirectories(dir);
+            } catch (IOException e) {
+              throw new UncheckedIOException("cannot create " + dir, e);
+            }
+            List<FrameFeatures> frames = v.frames();
+            for (int k = 0; k < frames.size(); k++) {
+              writer.write(dir.resolve(k + ".npz"), frames.get(k), cfg.compressed());
+            }
+            List<String> lines = new ArrayList<>();
+            for (String c : v.captions()) {
+              lines.add(c.replace('\t', ' ').replace('\n', ' ') + "\t" + v.id());
+            }
+            perVideo[idx] = lines;
+            long d = done.incrementAndGet();
+            synchronized (progressLock) {
+              progress.update(d, grand);
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : futures) {
+          f.get();
+        }
+        if (s == Split.TEST) {
+          for (int i = 0; i < n; i++) {
+            testClasses.add(world.spec(s, i).classSet());
+          }
+        }
+      }
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException("SynthVid generation failed: " + c, c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("SynthVid generation interrupted", e);
+    } finally {
+      pool.shutdownNow();
+    }
+    // oracle on the test captions as written
+    List<String> testCaps = new ArrayList<>();
+    int[] gt = new int[world.count(Split.TEST)];
+    for (int i = 0; i < gt.length; i++) {
+      String line = rows.get(Split.TEST)[i].get(0);
+      testCaps.add(line.substring(0, line.lastIndexOf('\t')));
+      gt[i] = i;
+    }
+    BagOfObjectsOracle.Result oracle = BagOfObjectsOracle.evaluate(world.parser(), testCaps, gt, testClasses);
+    int trainCaptions = 0;
+    for (Split s : Split.values()) {
+      StringBuilder sb = new StringBuilder();
+      for (List<String> l : rows.get(s)) {
+        for (String line : l) {
+          sb.append(line).append('\n');
+          if (s == Split.TRAIN) {
+            trainCaptions++;
+          }
+        }
+      }
+      writeAtomically(outDir.resolve(s.id() + ".tsv"), sb.toString());
+    }
+    long frames = total * cfg.framesPerVideo();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    SynthReport report = new SynthReport(outDir, world.count(Split.TRAIN), world.count(Split.VAL),
+        world.count(Split.TEST), trainCaptions, frames, world.skippedCaptions(), world.unusedCaptions(),
+        oracle, seconds);
+    writeAtomically(outDir.resolve("synth.json"), json(cfg, world, report));
+    return report;
+  }
+
+  static String json(SynthConfig cfg, SynthWorld world, SynthReport r) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("seed", cfg.seed());
+    c.put("trainVideos", cfg.trainVideos());
+    c.put("valVideos", cfg.valVideos());
+    c.put("testVideos", cfg.testVideos());
+    c.put("framesPerVideo", cfg.framesPerVideo());
+    c.put("featureDim", cfg.featureDim());
+    c.put("captionsPerTrainVideo", cfg.captionsPerTrainVideo());
+    c.put("groupSize", cfg.groupSize());
+    c.put("vocabFile", cfg.vocabFile() == null ? null : cfg.vocabFile().toString());
+    c.put("captionsFile", cfg.captionsFile() == null ? null : cfg.captionsFile().toString());
+    c.put("compressed", cfg.compressed());
+    Map<String, Object> counts = new LinkedHashMap<>();
+    counts.put("train", r.trainVideos());
+    counts.put("val", r.valVideos());
+    counts.put("test", r.testVideos());
+    counts.put("trainCaptions", r.trainCaptions());
+    counts.put("frameFiles", r.frameFiles());
+    counts.put("vocabularyClasses", world.vocab().size());
+    counts.put("skippedCaptions", r.skippedCaptions());
+    counts.put("unusedCaptions", r.unusedCaptions());
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("t2vR1", r.oracle().r1());
+    o.put("t2vR5", r.oracle().r5());
+    o.put("t2vR10", r.oracle().r10());
+    o.put("ties", "uniform random in expectation");
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("format", "synthvid");
+    root.put("formatVersion", FORMAT_VERSION);
+    root.put("config", c);
+    root.put("vocabulary", world.vocab().source());
+    root.put("attrIds", "colour ordinal + 1 (red..gray), 0 for stuff");
+    root.put("counts", counts);
+    root.put("bagOfObjectsOracle", o);
+    try {
+      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void writeAtomically(Path target, String content) {
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    try {
+      Files.writeString(tmp, content, StandardCharsets.UTF_8);
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target, e);
+    } finally {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // best effort
+      }
+    }
+  }
+}
