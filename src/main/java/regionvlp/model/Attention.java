@@ -45,7 +45,7 @@ final class Attention {
     long w = x.getShape().get(2);
     long dh = w / heads;
     NDArray qkv = Nn.linear(x, wQkv, bQkv).reshape(b, t, 3, heads, dh).transpose(2, 0, 3, 1, 4);
-    NDArray q = qkv.get(0).mul((float) (1.0 / Math.sqrt(dh))); // [B, H, T, dh]
+    NDArray q = Nn.scale(qkv.get(0), (float) (1.0 / Math.sqrt(dh))); // [B, H, T, dh]
     NDArray k = qkv.get(1); // [B, H, T, dh]
     NDArray v = qkv.get(2); // [B, H, T, dh]
 
@@ -84,8 +84,8 @@ final class Attention {
     long l = x.getShape().get(1);
     long w = x.getShape().get(2);
     long dh = w / heads;
-    NDArray q = Nn.linear(x, wq, bq).reshape(b, l, heads, dh).transpose(0, 2, 1, 3)
-        .mul((float) (1.0 / Math.sqrt(dh))); // [B, H, L, dh]
+    NDArray q = Nn.scale(Nn.linear(x, wq, bq).reshape(b, l, heads, dh).transpose(0, 2, 1, 3),
+        (float) (1.0 / Math.sqrt(dh))); // [B, H, L, dh]
     NDArray k = Nn.linear(x, wk, bk).reshape(b, l, heads, dh).transpose(0, 2, 3, 1); // [B, H, dh, L]
     NDArray v = Nn.linear(x, wv, bv).reshape(b, l, heads, dh).transpose(0, 2, 1, 3); // [B, H, L, dh]
     NDArray a = q.matMul(k).add(keyMask).softmax(-1); // [B, H, L, L]

@@ -26,8 +26,8 @@ public record ModelConfig(VideoEncoderConfig video, TextEncoderConfig text, int 
    */
   public static ModelConfig quickstart() {
     return new ModelConfig(
-        new VideoEncoderConfig(64, 128, 2, 4, 512, 4, 30),
-        new TextEncoderConfig(30522, 128, 2, 4, 512, 64, 32),
+        new VideoEncoderConfig(64, 128, 2, 4, 512, 4, 30, 0.02),
+        new TextEncoderConfig(30522, 128, 2, 4, 512, 64, 32, 0.02),
         256);
   }
 }

@@ -30,9 +30,29 @@ public final class Nn {
     return x.getNDArrayInternal().gelu();
   }
 
+  /**
+   * A 0-d constant that the engine owns, for scalar arithmetic on the autograd path.
+   *
+   * <p>DJL's {@code x.mul(Number)} wraps the number in an array backed by a Java direct buffer and closes
+   * it right away; autograd still holds that tensor for the backward pass, and once the garbage collector
+   * frees the buffer the backward reads freed memory. We observed this as sporadic Inf / 1e32 gradients in
+   * the first attention block whenever loader threads made the collector run mid-step. A constant made by
+   * {@code full} lives in engine memory and is safe. Use it for every scalar operand that a backward pass
+   * needs (multiply, divide, maximum); masks built without gradients may use plain numbers.
+   */
+  public static NDArray scalar(NDArray like, float value) {
+    return like.getManager().full(new Shape(), value, like.getDataType());
+  }
+
+  /** {@code x * value}, safe on the autograd path (see {@link #scalar}). */
+  public static NDArray scale(NDArray x, float value) {
+    return x.mul(scalar(x, value));
+  }
+
   /** L2-normalises rows: {@code x / max(||x||, eps)}, as Frozen-in-Time's sim_matrix does. */
   public static NDArray normalizeRows(NDArray x, float eps) {
-    NDArray n = x.norm(new int[] {-1}, true).maximum(eps);
+    NDArray norm = x.norm(new int[] {-1}, true);
+    NDArray n = norm.maximum(scalar(norm, eps));
     return x.div(n);
   }
 }

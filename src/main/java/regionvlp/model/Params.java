@@ -2,6 +2,7 @@ package regionvlp.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
@@ -70,9 +71,13 @@ public final class Params implements AutoCloseable {
       throw new IllegalArgumentException(
           name + ": expected " + shape.size() + " values for shape " + shape + ", found " + values.length);
     }
-    NDArray a = manager.create(values, shape);
+    // Cloned so that the engine owns the memory (see HostBatch#owned for why a blob-backed array is unsafe).
+    NDArray blob = manager.create(values, shape);
+    NDArray a = blob.duplicate();
+    blob.close();
     a.setName(name);
     a.setRequiresGradient(true);
+    zeroGradient(a);
     arrays.put(name, a);
     return a;
   }
@@ -89,6 +94,18 @@ public final class Params implements AutoCloseable {
       v[i] = (float) (x * std);
     }
     return register(name, v, shape);
+  }
+
+  /**
+   * Overwrites {@code param}'s gradient buffer with zeros. The engine allocates that buffer without
+   * initialising it, and the first backward pass accumulates into it, so a fresh parameter could otherwise
+   * start with garbage (seen as 1e32 and Inf gradients on the first step). A fill, not a multiply by zero,
+   * so that NaN and Inf are cleared too.
+   */
+  public static void zeroGradient(NDArray param) {
+    try (NDArray g = param.getGradient()) {
+      g.set(new NDIndex("..."), 0f);
+    }
   }
 
   /** Normal(0, std), as BERT-family models initialise their linear and embedding weights. */

@@ -29,22 +29,22 @@ public final class TextEncoder {
     this.cfg = cfg;
     this.params = params;
     int w = cfg.width();
-    params.normal(PREFIX + "embeddings.word_embeddings.weight", 0.02, cfg.vocabSize(), w);
-    params.normal(PREFIX + "embeddings.position_embeddings.weight", 0.02, cfg.maxPositions(), w);
+    params.normal(PREFIX + "embeddings.word_embeddings.weight", cfg.initStd(), cfg.vocabSize(), w);
+    params.normal(PREFIX + "embeddings.position_embeddings.weight", cfg.initStd(), cfg.maxPositions(), w);
     params.constant(PREFIX + "embeddings.LayerNorm.weight", 1f, w);
     params.constant(PREFIX + "embeddings.LayerNorm.bias", 0f, w);
     for (int i = 0; i < cfg.depth(); i++) {
       String l = PREFIX + "transformer.layer." + i + ".";
       for (String lin : new String[] {"attention.q_lin", "attention.k_lin", "attention.v_lin",
           "attention.out_lin"}) {
-        params.normal(l + lin + ".weight", 0.02, w, w);
+        params.normal(l + lin + ".weight", cfg.initStd(), w, w);
         params.constant(l + lin + ".bias", 0f, w);
       }
       params.constant(l + "sa_layer_norm.weight", 1f, w);
       params.constant(l + "sa_layer_norm.bias", 0f, w);
-      params.normal(l + "ffn.lin1.weight", 0.02, cfg.ffnDim(), w);
+      params.normal(l + "ffn.lin1.weight", cfg.initStd(), cfg.ffnDim(), w);
       params.constant(l + "ffn.lin1.bias", 0f, cfg.ffnDim());
-      params.normal(l + "ffn.lin2.weight", 0.02, w, cfg.ffnDim());
+      params.normal(l + "ffn.lin2.weight", cfg.initStd(), w, cfg.ffnDim());
       params.constant(l + "ffn.lin2.bias", 0f, w);
       params.constant(l + "output_layer_norm.weight", 1f, w);
       params.constant(l + "output_layer_norm.bias", 0f, w);

@@ -11,9 +11,11 @@ package regionvlp.model;
  * @param ffnDim feed-forward hidden size (3072)
  * @param maxPositions learned position table length (512)
  * @param maxLength tokens per caption after padding (100 in the original)
+ * @param initStd standard deviation of the normal init of weights and embeddings (HF initializer_range, 0.02)
  */
 public record TextEncoderConfig(
-    int vocabSize, int width, int depth, int numHeads, int ffnDim, int maxPositions, int maxLength) {
+    int vocabSize, int width, int depth, int numHeads, int ffnDim, int maxPositions, int maxLength,
+    double initStd) {
 
   /** LayerNorm epsilon of BERT-family models. */
   public static final float LN_EPS = 1e-12f;
@@ -25,6 +27,9 @@ public record TextEncoderConfig(
     VideoEncoderConfig.positive("model.text.numHeads", numHeads);
     VideoEncoderConfig.positive("model.text.ffnDim", ffnDim);
     VideoEncoderConfig.positive("model.text.maxPositions", maxPositions);
+    if (!(initStd > 0)) {
+      throw new IllegalArgumentException("model.text.initStd must be > 0, found " + initStd);
+    }
     if (maxLength < 3) {
       throw new IllegalArgumentException("model.text.maxLength must be >= 3, found " + maxLength);
     }
@@ -40,6 +45,6 @@ public record TextEncoderConfig(
 
   /** distilbert-base-uncased: 6 x 768, 12 heads, FFN 3072, 512 positions; captions padded to 100. */
   public static TextEncoderConfig distilbert() {
-    return new TextEncoderConfig(30522, 768, 6, 12, 3072, 512, 100);
+    return new TextEncoderConfig(30522, 768, 6, 12, 3072, 512, 100, 0.02);
   }
 }

@@ -36,22 +36,22 @@ public final class VideoEncoder {
     this.cfg = cfg;
     this.params = params;
     int w = cfg.width();
-    params.truncNormal(PREFIX + "cls_token", 0.02, 1, 1, w);
-    params.truncNormal(PREFIX + "custom_pos_embed", 0.02, 1, 1 + cfg.numRegions(), w);
+    params.truncNormal(PREFIX + "cls_token", cfg.initStd(), 1, 1, w);
+    params.truncNormal(PREFIX + "custom_pos_embed", cfg.initStd(), 1, 1 + cfg.numRegions(), w);
     params.constant(PREFIX + "temporal_embed", 0f, 1, cfg.maxFrames(), w);
     for (int i = 0; i < cfg.depth(); i++) {
       String b = PREFIX + "blocks." + i + ".";
       params.constant(b + "norm1.weight", 1f, w);
       params.constant(b + "norm1.bias", 0f, w);
-      params.truncNormal(b + "attn.qkv.weight", 0.02, 3L * w, w);
+      params.truncNormal(b + "attn.qkv.weight", cfg.initStd(), 3L * w, w);
       params.constant(b + "attn.qkv.bias", 0f, 3L * w);
-      params.truncNormal(b + "attn.proj.weight", 0.02, w, w);
+      params.truncNormal(b + "attn.proj.weight", cfg.initStd(), w, w);
       params.constant(b + "attn.proj.bias", 0f, w);
       params.constant(b + "norm2.weight", 1f, w);
       params.constant(b + "norm2.bias", 0f, w);
-      params.truncNormal(b + "mlp.fc1.weight", 0.02, cfg.mlpDim(), w);
+      params.truncNormal(b + "mlp.fc1.weight", cfg.initStd(), cfg.mlpDim(), w);
       params.constant(b + "mlp.fc1.bias", 0f, cfg.mlpDim());
-      params.truncNormal(b + "mlp.fc2.weight", 0.02, w, cfg.mlpDim());
+      params.truncNormal(b + "mlp.fc2.weight", cfg.initStd(), w, cfg.mlpDim());
       params.constant(b + "mlp.fc2.bias", 0f, w);
     }
     // Created after the trunc-normal pass in the original, so they keep PyTorch's default Linear init.

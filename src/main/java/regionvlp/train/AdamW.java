@@ -84,7 +84,7 @@ public final class AdamW {
         if (weightDecay != 0) {
           p.subi(p.mul((float) (lr * weightDecay)));
         }
-        g.muli(0f); // zero the accumulated gradient in place
+        regionvlp.model.Params.zeroGradient(p); // the next backward accumulates into it
       }
     }
   }

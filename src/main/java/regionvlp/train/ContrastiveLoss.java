@@ -1,6 +1,7 @@
 package regionvlp.train;
 
 import ai.djl.ndarray.NDArray;
+import regionvlp.model.Nn;
 
 /**
  * The global video-sentence loss (METHOD.md 3.1): symmetric InfoNCE over the in-batch cosine matrix,
@@ -34,7 +35,7 @@ public final class ContrastiveLoss {
     if (sim.getShape().dimension() != 2 || sim.getShape().get(1) != b) {
       throw new IllegalArgumentException("sim: expected a square [B, B] matrix, found " + sim.getShape());
     }
-    NDArray logits = sim.div(temperature);
+    NDArray logits = Nn.scale(sim, 1f / temperature); // engine-owned scalar: see Nn#scalar
     NDArray t2v = logits.logSoftmax(1).diagonal().mean(); // text -> video
     NDArray v2t = logits.logSoftmax(0).diagonal().mean(); // video -> text
     return t2v.add(v2t).neg();

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 class DualEncoderTest {
   static final long SEED = 7;
   static final ModelConfig CFG = new ModelConfig(
-      new VideoEncoderConfig(8, 16, 2, 2, 24, 2, 5),
-      new TextEncoderConfig(50, 16, 2, 2, 24, 12, 7),
+      new VideoEncoderConfig(8, 16, 2, 2, 24, 2, 5, 0.02),
+      new TextEncoderConfig(50, 16, 2, 2, 24, 12, 7, 0.02),
       12);
 
   static float[] randomRegions(SplittableRandom r, int n) {
@@ -110,7 +110,7 @@ class DualEncoderTest {
   void regionsOfOneFrameDoNotSeeOtherFramesExceptThroughCls() {
     // With one block, a region token's output depends only on its own frame and the CLS input, so
     // perturbing frame 1 must leave frame 0's local embeddings unchanged (space attention, METHOD 2.1).
-    ModelConfig one = new ModelConfig(new VideoEncoderConfig(8, 16, 1, 2, 24, 2, 5), CFG.text(), 12);
+    ModelConfig one = new ModelConfig(new VideoEncoderConfig(8, 16, 1, 2, 24, 2, 5, 0.02), CFG.text(), 12);
     SplittableRandom r = new SplittableRandom(SEED + 2);
     int f = 2, n = 5, dim = 14;
     float[] regions = randomRegions(r, f * n * dim);

@@ -184,7 +184,11 @@ public final class SynthVid {
     return report;
   }
 
-  static String json(SynthConfig cfg, SynthWorld world, SynthReport r) {
+  /**
+   * The corpus-defining settings as written under {@code "config"} in synth.json (threads excluded: they
+   * do not change a byte), so a caller can tell whether an existing corpus matches a request.
+   */
+  public static Map<String, Object> configMap(SynthConfig cfg) {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("seed", cfg.seed());
     c.put("trainVideos", cfg.trainVideos());
@@ -197,6 +201,11 @@ public final class SynthVid {
     c.put("vocabFile", cfg.vocabFile() == null ? null : cfg.vocabFile().toString());
     c.put("captionsFile", cfg.captionsFile() == null ? null : cfg.captionsFile().toString());
     c.put("compressed", cfg.compressed());
+    return c;
+  }
+
+  static String json(SynthConfig cfg, SynthWorld world, SynthReport r) {
+    Map<String, Object> c = configMap(cfg);
     Map<String, Object> counts = new LinkedHashMap<>();
     counts.put("train", r.trainVideos());
     counts.put("val", r.valVideos());

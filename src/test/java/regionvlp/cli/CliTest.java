@@ -1,0 +1,173 @@
+package regionvlp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import regionvlp.data.synth.SynthConfig;
+import regionvlp.data.synth.SynthVid;
+import regionvlp.run.Json;
+
+/**
+ * The command line end to end on a tiny real SynthVid corpus (real .npz files): train, eval with
+ * {@code --json}, and the bad-input paths a user hits first.
+ */
+class CliTest {
+  @TempDir static Path dir;
+  static Path data;
+
+  @BeforeAll
+  static void makeCorpus() {
+    data = dir.resolve("data");
+    SynthConfig cfg = SynthConfig.defaults().withSeed(3).withTrainVideos(32).withValVideos(0).withTestVideos(12)
+        .withFeatureDim(16).withThreads(2);
+    SynthVid.generate(cfg, data, SynthVid.Progress.none());
+  }
+
+  record Result(int exit, String out, String err) {}
+
+  static Result run(String... args) {
+    CommandLine cl = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err, true));
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+      int code = cl.execute(args);
+      return new Result(code, out.toString(StandardCharsets.UTF_8), err + log.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  static String[] tinyModel() {
+    return new String[] {"--set", "model.video.featureDim=16", "--set", "model.video.width=32", "--set",
+        "model.video.mlpDim=64", "--set", "model.text.width=32", "--set", "model.text.ffnDim=64", "--set",
+        "model.text.maxLength=24", "--set", "train.batchSize=8", "--set", "train.epochs=2", "--set",
+        "train.warmupSteps=2", "--set", "train.logEvery=2"};
+  }
+
+  static String[] concat(String[] a, String... b) {
+    return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+  }
+
+  @Test
+  void trainThenEvalWritesTheRunDirectoryAndOneJsonLine() throws IOException {
+    Path run = dir.resolve("run");
+    Result t = run(concat(new String[] {"train", "--config", "quickstart", "--out", run.toString(),
+        "--set", "data.features=" + data.resolve("features"), "--set", "data.trainMeta=" + data.resolve("train.tsv")},
+        tinyModel()));
+    assertThat(t.exit()).as(t.err()).isZero();
+    assertThat(t.err()).contains("step 8/8 epoch 2 loss");
+    for (String f : new String[] {"config.json", "provenance.json", "metrics.jsonl", "checkpoints/last",
+        "checkpoints/step-8/model.safetensors"}) {
+      assertThat(run.resolve(f)).as(f).exists();
+    }
+    assertThat(Files.readAllLines(run.resolve("metrics.jsonl"))).hasSizeGreaterThanOrEqualTo(4);
+
+    Result e = run("eval", "--checkpoint", run.toString(), "--dataset", "synthvid", "--features",
+        data.resolve("features").toString(), "--meta", data.toString(), "--json");
+    assertThat(e.exit()).as(e.err()).isZero();
+    String[] lines = e.out().trim().split("\n");
+    JsonNode j = Json.MAPPER.readTree(lines[lines.length - 1]);
+    for (String dirName : new String[] {"t2v", "v2t"}) {
+      for (String k : new String[] {"R@1", "R@5", "R@10", "R@50", "MedR", "MeanR"}) {
+        assertThat(j.path(dirName).has(k)).as(dirName + " " + k).isTrue();
+      }
+    }
+    assertThat(j.path("t2v").path("R@50").asDouble()).isEqualTo(100.0); // 12 videos: every rank < 50
+    JsonNode p = j.path("protocol");
+    assertThat(p.path("queries").asInt()).isEqualTo(12);
+    assertThat(p.path("videos").asInt()).isEqualTo(12);
+    assertThat(p.path("frames").asInt()).isEqualTo(4);
+    assertThat(p.path("split").asText()).isEqualTo("test.tsv");
+    assertThat(lines[0]).contains("R@1");
+  }
+
+  @Test
+  void unknownSetKeyIsAUsageError() {
+    Result r = run("train", "--config", "quickstart", "--out", dir.resolve("never").toString(), "--set",
+        "train.learningRate=1e-3");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("unknown config key 'train.learningRate'").contains("lr");
+    assertThat(dir.resolve("never")).doesNotExist();
+  }
+
+  @Test
+  void missingFeaturesFolderNamesThePath() {
+    Path missing = dir.resolve("no-such-features");
+    Result r = run(concat(new String[] {"train", "--config", "quickstart", "--out", dir.resolve("r2").toString(),
+        "--set", "data.features=" + missing, "--set", "data.trainMeta=" + data.resolve("train.tsv")},
+        tinyModel()));
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains(missing.toString()).contains("features root not found");
+  }
+
+  @Test
+  void clipsWithFewerFramesThanRequestedAreRefusedUpFront() throws IOException {
+    Path copy = dir.resolve("short");
+    copyTree(data, copy);
+    Path clip = copy.resolve("features").resolve("test_000003");
+    for (int k = 3; k < 16; k++) {
+      Files.delete(clip.resolve(k + ".npz"));
+    }
+    Result r = run("eval", "--checkpoint", trainedCheckpoint().toString(), "--dataset", "synthvid",
+        "--features", copy.resolve("features").toString(), "--meta", copy.toString(), "--frames", "4");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("test_000003").contains("3 frames, fewer than the 4 needed");
+  }
+
+  @Test
+  void aWrongFeatureDimNamesTheFileAndBothDims() {
+    Path run = dir.resolve("run-dim");
+    Result r = run(concat(new String[] {"train", "--config", "quickstart", "--out", run.toString(),
+        "--set", "data.features=" + data.resolve("features"), "--set", "data.trainMeta=" + data.resolve("train.tsv")},
+        concat(tinyModel(), "--set", "model.video.featureDim=32")));
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains(".npz").contains("expected featureDim 32, found 16");
+  }
+
+  private static Path trained;
+
+  private static synchronized Path trainedCheckpoint() {
+    if (trained == null) {
+      Path run = dir.resolve("run-for-eval");
+      Result t = run(concat(new String[] {"train", "--config", "quickstart", "--out", run.toString(),
+          "--set", "data.features=" + data.resolve("features"), "--set", "data.trainMeta=" + data.resolve("train.tsv"),
+          "--set", "train.epochs=1"}, tinyModel()));
+      assertThat(t.exit()).as(t.err()).isZero();
+      trained = run;
+    }
+    return trained;
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        Path t = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t);
+        }
+      }
+    }
+  }
+}
