@@ -90,7 +90,7 @@ final class QuickstartCommand implements Callable<Integer> {
         trainedRep = Evaluation.run(model, root, test, "synthvid", testMeta, false,
             done -> console.progress("eval", done, test.numVideos()));
       }
-      try (DualEncoder fresh = new DualEncoder(cfg.model(), root, cfg.train().seed())) {
+      try (DualEncoder fresh = Training.initialModel(cfg, root)) {
         untrainedRep = Evaluation.run(fresh, root, test, "synthvid", testMeta, false, null);
       }
     }

@@ -45,6 +45,11 @@ public final class DualEncoder implements AutoCloseable {
     return video.encode(regions, regionMask);
   }
 
+  /** See {@link TextEncoder#hidden}. */
+  public NDArray textHidden(NDArray ids, NDArray mask) {
+    return text.hidden(ids, mask);
+  }
+
   /** See {@link TextEncoder#encode}. */
   public TextEmbeddings encodeText(NDArray ids, NDArray mask) {
     return text.encode(ids, mask);

@@ -20,14 +20,4 @@ public record ModelConfig(VideoEncoderConfig video, TextEncoderConfig text, int 
     return new ModelConfig(VideoEncoderConfig.demovlp(), TextEncoderConfig.distilbert(), 256);
   }
 
-  /**
-   * A small model for the CPU quick start: 2 x 128 towers over 64-d SynthVid features, 4 frames of 30
-   * regions, captions of at most 32 tokens.
-   */
-  public static ModelConfig quickstart() {
-    return new ModelConfig(
-        new VideoEncoderConfig(64, 128, 2, 4, 512, 4, 30, 0.02),
-        new TextEncoderConfig(30522, 128, 2, 4, 512, 64, 32, 0.02),
-        256);
-  }
 }

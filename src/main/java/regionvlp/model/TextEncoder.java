@@ -67,6 +67,23 @@ public final class TextEncoder {
    * @return global [B, E] ([CLS]), local [B, L-1, E] and the additive word mask [B, L-1]
    */
   public TextEmbeddings encode(NDArray ids, NDArray mask) {
+    NDArray maskF = mask.toType(DataType.FLOAT32, false); // [B, L]
+    NDArray h = hidden(ids, maskF); // [B, L, W]
+    NDArray out = Nn.linear(Activation.relu(h), p(HEAD + "weight"), p(HEAD + "bias")); // [B, L, E]
+    NDArray global = out.get(new NDIndex(":, 0, :")); // [B, E]
+    NDArray local = out.get(new NDIndex(":, 1:, :")); // [B, L-1, E]
+    NDArray wordMask = maskF.get(new NDIndex(":, 1:")).sub(1f).mul(100f); // [B, L-1]
+    return new TextEmbeddings(global, local, wordMask);
+  }
+
+  /**
+   * The transformer's last hidden states, before the head ({@code last_hidden_state} in Hugging Face terms).
+   *
+   * @param ids int64 [B, L]
+   * @param mask [B, L], 1 real / 0 padding
+   * @return [B, L, W], in {@code ids}' manager
+   */
+  public NDArray hidden(NDArray ids, NDArray mask) {
     long b = ids.getShape().get(0);
     long l = ids.getShape().get(1);
     if (l > cfg.maxPositions()) {
@@ -96,11 +113,7 @@ public final class TextEncoder {
       h = Nn.layerNorm(ffn.add(h), p(pre + "output_layer_norm.weight"), p(pre + "output_layer_norm.bias"),
           TextEncoderConfig.LN_EPS);
     }
-    NDArray out = Nn.linear(Activation.relu(h), p(HEAD + "weight"), p(HEAD + "bias")); // [B, L, E]
-    NDArray global = out.get(new NDIndex(":, 0, :")); // [B, E]
-    NDArray local = out.get(new NDIndex(":, 1:, :")); // [B, L-1, E]
-    NDArray wordMask = maskF.get(new NDIndex(":, 1:")).sub(1f).mul(100f); // [B, L-1]
-    return new TextEmbeddings(global, local, wordMask);
+    return h;
   }
 
   private NDArray p(String name) {

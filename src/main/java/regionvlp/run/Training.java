@@ -49,7 +49,7 @@ public final class Training {
 
     try (RunDir run = RunDir.create(out, cfg);
         NDManager root = NDManager.newBaseManager();
-        DualEncoder model = new DualEncoder(cfg.model(), root, cfg.train().seed());
+        DualEncoder model = initialModel(cfg, root);
         TrainBatches batches = new TrainBatches(train, tok, cfg.train().batchSize(),
             new FrameSampler(FrameSampler.Mode.RAND, data.faithfulSampling()), cfg.train().seed(),
             data.loaderThreads())) {
@@ -92,6 +92,15 @@ public final class Training {
       log.accept(String.format(Locale.ROOT, "trained %d steps in %.1f s; checkpoint %s", steps, seconds, ckpt));
       return new Result(out, ckpt, lastLoss, steps, seconds);
     }
+  }
+
+  /** A fresh model, with the pretrained text transformer loaded when the config asks for it. */
+  public static DualEncoder initialModel(ExperimentConfig cfg, NDManager manager) {
+    DualEncoder model = new DualEncoder(cfg.model(), manager, cfg.train().seed());
+    if (cfg.model().text().init() == regionvlp.model.TextEncoderConfig.Init.MINILM) {
+      regionvlp.model.PretrainedText.loadMiniLm(model.params(), cfg.model().text());
+    }
+    return model;
   }
 
   private static void requireSet(String key, String value) {

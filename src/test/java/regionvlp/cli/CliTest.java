@@ -60,7 +60,7 @@ class CliTest {
   static String[] tinyModel() {
     return new String[] {"--set", "model.video.featureDim=16", "--set", "model.video.width=32", "--set",
         "model.video.mlpDim=64", "--set", "model.text.width=32", "--set", "model.text.ffnDim=64", "--set",
-        "model.text.maxLength=24", "--set", "train.batchSize=8", "--set", "train.epochs=2", "--set",
+        "model.text.maxLength=24", "--set", "model.text.init=RANDOM", "--set", "model.text.maxPositions=64", "--set", "model.text.depth=2", "--set", "model.text.numHeads=4", "--set", "train.batchSize=8", "--set", "train.epochs=2", "--set",
         "train.warmupSteps=2", "--set", "train.logEvery=2"};
   }
 

@@ -18,7 +18,7 @@ class CheckpointsTest {
   static ExperimentConfig tiny() {
     return ConfigLoader.load("quickstart", List.of("model.video.featureDim=8", "model.video.width=16",
         "model.video.mlpDim=24", "model.video.numHeads=2", "model.text.width=16", "model.text.ffnDim=24",
-        "model.text.numHeads=2", "model.text.vocabSize=64", "model.embedDim=12", "train.seed=5"));
+        "model.text.numHeads=2", "model.text.vocabSize=64", "model.text.init=RANDOM", "model.text.depth=2", "model.text.maxPositions=64", "model.embedDim=12", "train.seed=5"));
   }
 
   @Test

@@ -1,0 +1,6 @@
+/**
+ * Orchestration: experiment configs (presets, JSON files, {@code --set} overrides with unknown-key errors),
+ * run directories, provenance, checkpoints (safetensors + config) with atomic writes, and the training and
+ * evaluation procedures that the CLI calls.
+ */
+package regionvlp.run;
