@@ -44,17 +44,20 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
+      int code;
       if (ex instanceof InvalidInputFileException) {
         err.println("error: " + ex.getMessage());
-        return 1;
-      }
-      if (ex instanceof IllegalArgumentException) {
+        code = 1;
+      } else if (ex instanceof IllegalArgumentException) {
         err.println("error: " + ex.getMessage());
-        return 2;
+        code = 2;
+      } else {
+        err.println("error: " + ex);
+        ex.printStackTrace(err);
+        code = 1;
       }
-      err.println("error: " + ex);
-      ex.printStackTrace(err);
-      return 1;
+      err.flush(); // picocli's default writer does not flush by itself, and Main exits right after
+      return code;
     });
     return cl;
   }

@@ -39,16 +39,17 @@ class CliTest {
   record Result(int exit, String out, String err) {}
 
   static Result run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter err = new StringWriter();
-    cl.setErr(new PrintWriter(err, true));
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream log = new ByteArrayOutputStream();
+    StringWriter err = new StringWriter();
     try {
+      // Streams are swapped before the command line exists, so that every writer it makes wraps them.
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+      CommandLine cl = Main.commandLine();
+      cl.setErr(new PrintWriter(err, true));
       int code = cl.execute(args);
       return new Result(code, out.toString(StandardCharsets.UTF_8), err + log.toString(StandardCharsets.UTF_8));
     } finally {
