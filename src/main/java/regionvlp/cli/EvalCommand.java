@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import regionvlp.features.ClipDataset;
+import regionvlp.eval.Scores;
 import regionvlp.run.Checkpoints;
 import regionvlp.run.Evaluation;
 import regionvlp.run.Json;
@@ -40,6 +41,17 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object on the last line.")
   boolean json;
 
+  @Option(names = "--score", description = "global or global+local (default: global+local when the checkpoint "
+      + "was trained with loss.useLocal, else global).")
+  String score;
+
+  @Option(names = "--faithful-orientation",
+      description = "Add the RWA matrix without transposing it, as the original code does (square only).")
+  boolean faithfulOrientation;
+
+  @Option(names = "--dump-scores", description = "Write the final float32 [n_text, n_video] score matrix (.npy).")
+  Path dumpScores;
+
   @Override
   public Integer call() throws Exception {
     if (!dataset.equals("synthvid") && !dataset.equals("tsv")) {
@@ -53,8 +65,20 @@ final class EvalCommand implements Callable<Integer> {
         int f = frames != null ? frames : loaded.config().data().numFrames();
         ClipDataset ds = ClipDataset.open(features, table, headerSkip, f,
             loaded.config().model().video().featureDim(), loaded.config().data().numRegions(), false);
+        var loss = loaded.config().loss();
+        Scores.Mode mode = score == null ? (loss.useLocal() ? Scores.Mode.GLOBAL_LOCAL : Scores.Mode.GLOBAL)
+            : switch (score) {
+              case "global" -> Scores.Mode.GLOBAL;
+              case "global+local" -> Scores.Mode.GLOBAL_LOCAL;
+              default -> throw new IllegalArgumentException("--score must be global or global+local, found '"
+                  + score + "'");
+            };
+        if (faithfulOrientation && mode == Scores.Mode.GLOBAL) {
+          throw new IllegalArgumentException("--faithful-orientation needs --score global+local");
+        }
         Evaluation.Report rep = Evaluation.run(model, root, ds, dataset, table, headerSkip,
-            done -> console.progress("encode", done, ds.numVideos()));
+            done -> console.progress("encode", done, ds.numVideos()),
+            new Evaluation.Scoring(mode, faithfulOrientation, loss.focal(), loss.rwaValidOnly(), dumpScores));
         rep.protocol().put("checkpoint", loaded.dir().toString());
         System.out.print(rep.table("checkpoint " + loaded.dir().getFileName()));
         if (json) {

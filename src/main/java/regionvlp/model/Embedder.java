@@ -61,6 +61,76 @@ public final class Embedder {
     return out;
   }
 
+  /**
+   * Local embeddings of a whole set, flattened: {@code values} [n, T, E] and the additive key mask [n, T],
+   * with T = F*R for videos and L-1 for captions.
+   */
+  public record LocalSet(int count, int slots, int dim, float[] values, float[] mask) {}
+
+  /** Global [n][E] and local embeddings of one set. */
+  public record Encoded(float[][] global, LocalSet local) {}
+
+  /** Global and local video embeddings with the UNIFORM sampler. */
+  public Encoded videosWithLocal(ClipDataset ds, IntConsumer progress) {
+    int n = ds.numVideos();
+    int f = ds.numFrames();
+    int r = ds.numRegions();
+    int dim = ds.regionDim();
+    int slots = f * r;
+    int e = model.config().embedDim();
+    float[][] global = new float[n][];
+    float[] values = new float[Math.multiplyExact(Math.multiplyExact(n, slots), e)];
+    float[] masks = new float[n * slots];
+    FrameSampler uniform = FrameSampler.uniform();
+    SplittableRandom unused = new SplittableRandom(0);
+    for (int start = 0; start < n; start += chunk) {
+      int b = Math.min(chunk, n - start);
+      float[] regions = new float[b * f * r * dim];
+      float[] mask = new float[b * f * r];
+      for (int i = 0; i < b; i++) {
+        ds.readClip(start + i, uniform, unused, regions, i * f * r * dim, mask, i * f * r);
+      }
+      try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
+        VideoEmbeddings v = model.encodeVideo(sub.create(regions, new Shape(b, f, r, dim)),
+            sub.create(mask, new Shape(b, f, r)));
+        copyRows(v.global(), global, start);
+        System.arraycopy(v.local().toFloatArray(), 0, values, start * slots * e, b * slots * e);
+        System.arraycopy(v.keyMask().toFloatArray(), 0, masks, start * slots, b * slots);
+      }
+      if (progress != null) {
+        progress.accept(start + b);
+      }
+    }
+    return new Encoded(global, new LocalSet(n, slots, e, values, masks));
+  }
+
+  /** Global and local caption embeddings. */
+  public Encoded captionsWithLocal(TokenizedCaptions tok) {
+    int n = tok.count();
+    int l = tok.length();
+    int slots = l - 1;
+    int e = model.config().embedDim();
+    float[][] global = new float[n][];
+    float[] values = new float[Math.multiplyExact(Math.multiplyExact(n, slots), e)];
+    float[] masks = new float[n * slots];
+    for (int start = 0; start < n; start += chunk) {
+      int b = Math.min(chunk, n - start);
+      long[] ids = new long[b * l];
+      long[] mask = new long[b * l];
+      for (int i = 0; i < b; i++) {
+        tok.copyIds(start + i, ids, i * l);
+        tok.copyMask(start + i, mask, i * l);
+      }
+      try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
+        TextEmbeddings t = model.encodeText(sub.create(ids, new Shape(b, l)), sub.create(mask, new Shape(b, l)));
+        copyRows(t.global(), global, start);
+        System.arraycopy(t.local().toFloatArray(), 0, values, start * slots * e, b * slots * e);
+        System.arraycopy(t.keyMask().toFloatArray(), 0, masks, start * slots, b * slots);
+      }
+    }
+    return new Encoded(global, new LocalSet(n, slots, e, values, masks));
+  }
+
   /** Global caption embeddings [count][E]. */
   public float[][] captions(TokenizedCaptions tok) {
     int n = tok.count();

@@ -6,7 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import regionvlp.data.Npy;
+import regionvlp.data.NpyArray;
 import regionvlp.eval.RetrievalMetrics;
+import regionvlp.eval.Scores;
+import regionvlp.train.RegionWordAlignment;
+import regionvlp.train.RwaScores;
 import regionvlp.eval.Similarity;
 import regionvlp.features.ClipDataset;
 import regionvlp.model.DualEncoder;
@@ -65,6 +70,29 @@ public final class Evaluation {
   }
 
   /**
+   * How the score matrix is formed (METHOD.md 5.2).
+   *
+   * @param mode global only, or global plus the RWA term
+   * @param faithfulOrientation add S without transposing it, as the original (square matrices only)
+   * @param focal the focal filter inside RWA
+   * @param rwaValidOnly average RWA over real slots only
+   * @param dumpScores where to write the final float32 [nText, nVideo] matrix as .npy, or null
+   */
+  public record Scoring(Scores.Mode mode, boolean faithfulOrientation, boolean focal, boolean rwaValidOnly,
+      Path dumpScores) {
+    /** Global cosine only. */
+    public static Scoring global() {
+      return new Scoring(Scores.Mode.GLOBAL, false, true, false, null);
+    }
+  }
+
+  /** Global-only evaluation (see {@link #run(DualEncoder, NDManager, ClipDataset, String, Path, boolean, IntConsumer, Scoring)}). */
+  public static Report run(DualEncoder model, NDManager manager, ClipDataset ds, String datasetName, Path meta,
+      boolean headerSkip, IntConsumer progress) {
+    return run(model, manager, ds, datasetName, meta, headerSkip, progress, Scoring.global());
+  }
+
+  /**
    * Evaluates {@code model} on a split.
    *
    * @param datasetName recorded in the protocol block
@@ -72,16 +100,29 @@ public final class Evaluation {
    * @param progress told how many videos are encoded (may be null)
    */
   public static Report run(DualEncoder model, NDManager manager, ClipDataset ds, String datasetName, Path meta,
-      boolean headerSkip, IntConsumer progress) {
+      boolean headerSkip, IntConsumer progress, Scoring scoring) {
     TokenizedCaptions tok;
     try (CaptionTokenizer tokenizer = CaptionTokenizer.bundled(model.config().text().maxLength())) {
       tok = tokenizer.encode(ds.captions());
     }
     Embedder embedder = new Embedder(model, manager, 64);
-    float[][] videos = embedder.videos(ds, progress);
-    float[][] texts = embedder.captions(tok);
-    float[][] g = Similarity.cosine(texts, videos);
-    RetrievalMetrics.Result metrics = RetrievalMetrics.compute(g, ds.captionToVideo());
+    float[][] scores;
+    if (scoring.mode() == Scores.Mode.GLOBAL) {
+      float[][] videos = embedder.videos(ds, progress);
+      float[][] texts = embedder.captions(tok);
+      scores = Similarity.cosine(texts, videos);
+    } else {
+      Embedder.Encoded videos = embedder.videosWithLocal(ds, progress);
+      Embedder.Encoded texts = embedder.captionsWithLocal(tok);
+      float[][] g = Similarity.cosine(texts.global(), videos.global());
+      float[][] s = RwaScores.matrix(videos.local(), texts.local(),
+          new RegionWordAlignment(scoring.focal(), scoring.rwaValidOnly()), manager, 16, 64);
+      scores = scoring.faithfulOrientation() ? Scores.faithfulOrientation(g, s) : Scores.consistent(g, s);
+    }
+    if (scoring.dumpScores() != null) {
+      writeNpy(scoring.dumpScores(), scores);
+    }
+    RetrievalMetrics.Result metrics = RetrievalMetrics.compute(scores, ds.captionToVideo());
     Map<String, Object> protocol = new LinkedHashMap<>();
     protocol.put("dataset", datasetName);
     protocol.put("split", meta.getFileName().toString());
@@ -90,9 +131,21 @@ public final class Evaluation {
     protocol.put("frames", ds.numFrames());
     protocol.put("regions", ds.numRegions());
     protocol.put("sampling", "uniform");
-    protocol.put("score", "global");
+    protocol.put("score", scoring.mode() == Scores.Mode.GLOBAL ? "global"
+        : scoring.faithfulOrientation() ? "global+local (G + S, original orientation)" : "global+local (G + S^T)");
     protocol.put("headerSkip", headerSkip);
     protocol.put("ties", "t2v optimistic, v2t averaged (Frozen-in-Time)");
     return new Report(metrics, protocol);
+  }
+
+  /** Writes a float32 matrix as a C-order .npy file, atomically. */
+  static void writeNpy(Path file, float[][] m) {
+    int rows = m.length;
+    int cols = rows == 0 ? 0 : m[0].length;
+    float[] flat = new float[rows * cols];
+    for (int i = 0; i < rows; i++) {
+      System.arraycopy(m[i], 0, flat, i * cols, cols);
+    }
+    AtomicFiles.write(file, Npy.toBytes(NpyArray.ofFloats(flat, rows, cols)));
   }
 }

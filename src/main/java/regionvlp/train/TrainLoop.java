@@ -22,8 +22,8 @@ import regionvlp.model.VideoEmbeddings;
  * the parameters' manager; the optimiser update runs after the scope, with moment buffers created up front.
  * The number of live native arrays is therefore the same after every step.
  *
- * <p>Loss terms: the global InfoNCE ({@link ContrastiveLoss}); the region-word alignment term of DemoVLP
- * plugs in at {@link #lossOf}, which receives both towers' local embeddings and masks.
+ * <p>Loss terms (METHOD.md 3.4): the global InfoNCE ({@link ContrastiveLoss}) plus the region-word
+ * alignment loss ({@link LocalAlignmentLoss} over {@link RegionWordAlignment}), each switchable.
  */
 public final class TrainLoop {
   /** What a listener learns after each step. */
@@ -45,6 +45,9 @@ public final class TrainLoop {
   private final DualEncoder model;
   private final TrainConfig cfg;
   private final ContrastiveLoss global;
+  private final LossConfig lossCfg;
+  private final RegionWordAlignment rwa;
+  private final LocalAlignmentLoss local = new LocalAlignmentLoss();
   private final NDManager manager;
   private final AdamW optimizer;
 
@@ -53,6 +56,8 @@ public final class TrainLoop {
     this.model = model;
     this.cfg = cfg;
     this.global = new ContrastiveLoss(loss.temperature());
+    this.lossCfg = loss;
+    this.rwa = new RegionWordAlignment(loss.focal(), loss.rwaValidOnly());
     this.manager = manager;
     this.optimizer = new AdamW(model.params().all(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
   }
@@ -121,7 +126,16 @@ public final class TrainLoop {
 
   /** The training objective of one batch (scalar). */
   private NDArray lossOf(VideoEmbeddings v, TextEmbeddings t) {
-    return global.compute(DualEncoder.cosine(t.global(), v.global()));
+    NDArray total = null;
+    if (lossCfg.useGlobal()) {
+      total = global.compute(DualEncoder.cosine(t.global(), v.global()));
+    }
+    if (lossCfg.useLocal()) {
+      NDArray s = rwa.similarity(v.local(), v.keyMask(), t.local(), t.keyMask()); // [B, B] video x caption
+      NDArray l = local.compute(s);
+      total = total == null ? l : total.add(l);
+    }
+    return total;
   }
 
   /** Global L2 norm of all gradients; scales them down to {@code clipGradNorm} when it is set and exceeded. */

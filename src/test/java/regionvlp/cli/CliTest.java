@@ -103,6 +103,26 @@ class CliTest {
   }
 
   @Test
+  void globalPlusLocalScoringDumpsTheScoreMatrix() throws IOException {
+    Path dump = dir.resolve("scores.npy");
+    Result e = run("eval", "--checkpoint", trainedCheckpoint().toString(), "--dataset", "synthvid", "--features",
+        data.resolve("features").toString(), "--meta", data.toString(), "--score", "global+local",
+        "--dump-scores", dump.toString(), "--json");
+    assertThat(e.exit()).as(e.err()).isZero();
+    String[] lines = e.out().trim().split("\n");
+    JsonNode j = Json.MAPPER.readTree(lines[lines.length - 1]);
+    assertThat(j.path("protocol").path("score").asText()).isEqualTo("global+local (G + S^T)");
+    regionvlp.data.NpyArray m = (regionvlp.data.NpyArray) regionvlp.data.Npy.read(dump);
+    assertThat(m.shape()).containsExactly(12, 12);
+    assertThat(m.descr()).isEqualTo("<f4");
+
+    Result bad = run("eval", "--checkpoint", trainedCheckpoint().toString(), "--dataset", "synthvid",
+        "--features", data.resolve("features").toString(), "--meta", data.toString(), "--faithful-orientation");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--faithful-orientation needs --score global+local");
+  }
+
+  @Test
   void unknownSetKeyIsAUsageError() {
     Result r = run("train", "--config", "quickstart", "--out", dir.resolve("never").toString(), "--set",
         "train.learningRate=1e-3");
