@@ -35,30 +35,12 @@ public final class Embedder {
    * @param progress told how many videos are done after each chunk (may be null)
    */
   public float[][] videos(ClipDataset ds, IntConsumer progress) {
-    int n = ds.numVideos();
-    int f = ds.numFrames();
-    int r = ds.numRegions();
-    int dim = ds.regionDim();
-    float[][] out = new float[n][];
-    FrameSampler uniform = FrameSampler.uniform();
-    SplittableRandom unused = new SplittableRandom(0); // UNIFORM draws nothing
-    for (int start = 0; start < n; start += chunk) {
-      int b = Math.min(chunk, n - start);
-      float[] regions = new float[b * f * r * dim];
-      float[] mask = new float[b * f * r];
-      for (int i = 0; i < b; i++) {
-        ds.readClip(start + i, uniform, unused, regions, i * f * r * dim, mask, i * f * r);
-      }
-      try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
-        NDArray g = model.encodeVideo(sub.create(regions, new Shape(b, f, r, dim)),
-            sub.create(mask, new Shape(b, f, r))).global();
-        copyRows(g, out, start);
-      }
-      if (progress != null) {
-        progress.accept(start + b);
-      }
-    }
-    return out;
+    return encodeVideos(ds, progress, false).global();
+  }
+
+  /** Global caption embeddings [count][E]. */
+  public float[][] captions(TokenizedCaptions tok) {
+    return encodeCaptions(tok, false).global();
   }
 
   /**
@@ -67,22 +49,28 @@ public final class Embedder {
    */
   public record LocalSet(int count, int slots, int dim, float[] values, float[] mask) {}
 
-  /** Global [n][E] and local embeddings of one set. */
+  /** Global [n][E] and (when asked for) local embeddings of one set. */
   public record Encoded(float[][] global, LocalSet local) {}
 
   /** Global and local video embeddings with the UNIFORM sampler. */
   public Encoded videosWithLocal(ClipDataset ds, IntConsumer progress) {
+    return encodeVideos(ds, progress, true);
+  }
+
+  /** Global and local caption embeddings. */
+  public Encoded captionsWithLocal(TokenizedCaptions tok) {
+    return encodeCaptions(tok, true);
+  }
+
+  private Encoded encodeVideos(ClipDataset ds, IntConsumer progress, boolean withLocal) {
     int n = ds.numVideos();
     int f = ds.numFrames();
     int r = ds.numRegions();
     int dim = ds.regionDim();
-    int slots = f * r;
-    int e = model.config().embedDim();
+    LocalSink sink = withLocal ? new LocalSink(n, f * r, model.config().embedDim()) : null;
     float[][] global = new float[n][];
-    float[] values = new float[Math.multiplyExact(Math.multiplyExact(n, slots), e)];
-    float[] masks = new float[n * slots];
     FrameSampler uniform = FrameSampler.uniform();
-    SplittableRandom unused = new SplittableRandom(0);
+    SplittableRandom unused = new SplittableRandom(0); // UNIFORM draws nothing
     for (int start = 0; start < n; start += chunk) {
       int b = Math.min(chunk, n - start);
       float[] regions = new float[b * f * r * dim];
@@ -94,25 +82,22 @@ public final class Embedder {
         VideoEmbeddings v = model.encodeVideo(sub.create(regions, new Shape(b, f, r, dim)),
             sub.create(mask, new Shape(b, f, r)));
         copyRows(v.global(), global, start);
-        System.arraycopy(v.local().toFloatArray(), 0, values, start * slots * e, b * slots * e);
-        System.arraycopy(v.keyMask().toFloatArray(), 0, masks, start * slots, b * slots);
+        if (sink != null) {
+          sink.put(start, b, v.local(), v.keyMask());
+        }
       }
       if (progress != null) {
         progress.accept(start + b);
       }
     }
-    return new Encoded(global, new LocalSet(n, slots, e, values, masks));
+    return new Encoded(global, sink == null ? null : sink.set());
   }
 
-  /** Global and local caption embeddings. */
-  public Encoded captionsWithLocal(TokenizedCaptions tok) {
+  private Encoded encodeCaptions(TokenizedCaptions tok, boolean withLocal) {
     int n = tok.count();
     int l = tok.length();
-    int slots = l - 1;
-    int e = model.config().embedDim();
+    LocalSink sink = withLocal ? new LocalSink(n, l - 1, model.config().embedDim()) : null;
     float[][] global = new float[n][];
-    float[] values = new float[Math.multiplyExact(Math.multiplyExact(n, slots), e)];
-    float[] masks = new float[n * slots];
     for (int start = 0; start < n; start += chunk) {
       int b = Math.min(chunk, n - start);
       long[] ids = new long[b * l];
@@ -124,33 +109,38 @@ public final class Embedder {
       try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
         TextEmbeddings t = model.encodeText(sub.create(ids, new Shape(b, l)), sub.create(mask, new Shape(b, l)));
         copyRows(t.global(), global, start);
-        System.arraycopy(t.local().toFloatArray(), 0, values, start * slots * e, b * slots * e);
-        System.arraycopy(t.keyMask().toFloatArray(), 0, masks, start * slots, b * slots);
+        if (sink != null) {
+          sink.put(start, b, t.local(), t.keyMask());
+        }
       }
     }
-    return new Encoded(global, new LocalSet(n, slots, e, values, masks));
+    return new Encoded(global, sink == null ? null : sink.set());
   }
 
-  /** Global caption embeddings [count][E]. */
-  public float[][] captions(TokenizedCaptions tok) {
-    int n = tok.count();
-    int l = tok.length();
-    float[][] out = new float[n][];
-    for (int start = 0; start < n; start += chunk) {
-      int b = Math.min(chunk, n - start);
-      long[] ids = new long[b * l];
-      long[] mask = new long[b * l];
-      for (int i = 0; i < b; i++) {
-        tok.copyIds(start + i, ids, i * l);
-        tok.copyMask(start + i, mask, i * l);
-      }
-      try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
-        NDArray g = model.encodeText(sub.create(ids, new Shape(b, l)), sub.create(mask, new Shape(b, l)))
-            .global();
-        copyRows(g, out, start);
-      }
+  /** Collects chunks of local embeddings [b, T, E] and masks [b, T] into one flat set. */
+  private static final class LocalSink {
+    private final int count;
+    private final int slots;
+    private final int dim;
+    private final float[] values;
+    private final float[] masks;
+
+    LocalSink(int count, int slots, int dim) {
+      this.count = count;
+      this.slots = slots;
+      this.dim = dim;
+      this.values = new float[Math.multiplyExact(Math.multiplyExact(count, slots), dim)];
+      this.masks = new float[count * slots];
     }
-    return out;
+
+    void put(int start, int b, NDArray local, NDArray keyMask) {
+      System.arraycopy(local.toFloatArray(), 0, values, start * slots * dim, b * slots * dim);
+      System.arraycopy(keyMask.toFloatArray(), 0, masks, start * slots, b * slots);
+    }
+
+    LocalSet set() {
+      return new LocalSet(count, slots, dim, values, masks);
+    }
   }
 
   private static void copyRows(NDArray g, float[][] out, int start) {
