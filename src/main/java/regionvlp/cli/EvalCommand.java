@@ -52,6 +52,10 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--dump-scores", description = "Write the final float32 [n_text, n_video] score matrix (.npy).")
   Path dumpScores;
 
+  @Option(names = "--rerank-top", description = "Rank by the global score, then re-score each query's top K "
+      + "videos with the RWA term (needs --score global+local; 0 = full matrix).")
+  int rerankTop;
+
   @Override
   public Integer call() throws Exception {
     if (!dataset.equals("synthvid") && !dataset.equals("tsv")) {
@@ -78,7 +82,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         Evaluation.Report rep = Evaluation.run(model, root, ds, dataset, table, headerSkip,
             done -> console.progress("encode", done, ds.numVideos()),
-            new Evaluation.Scoring(mode, faithfulOrientation, loss.focal(), loss.rwaValidOnly(), dumpScores));
+            new Evaluation.Scoring(mode, faithfulOrientation, loss.focal(), loss.rwaValidOnly(), dumpScores,
+                rerankTop));
         rep.protocol().put("checkpoint", loaded.dir().toString());
         System.out.print(rep.table("checkpoint " + loaded.dir().getFileName()));
         if (json) {

@@ -77,12 +77,23 @@ public final class Evaluation {
    * @param focal the focal filter inside RWA
    * @param rwaValidOnly average RWA over real slots only
    * @param dumpScores where to write the final float32 [nText, nVideo] matrix as .npy, or null
+   * @param rerankTop 0 for the full matrix; K > 0 ranks by G, then adds the RWA term to each query's top K
+   *     videos only (those stay above the rest, which keep their G order)
    */
   public record Scoring(Scores.Mode mode, boolean faithfulOrientation, boolean focal, boolean rwaValidOnly,
-      Path dumpScores) {
+      Path dumpScores, int rerankTop) {
+    public Scoring {
+      if (rerankTop < 0) {
+        throw new IllegalArgumentException("--rerank-top must be >= 0, found " + rerankTop);
+      }
+      if (rerankTop > 0 && (mode != Scores.Mode.GLOBAL_LOCAL || faithfulOrientation)) {
+        throw new IllegalArgumentException("--rerank-top needs --score global+local and no --faithful-orientation");
+      }
+    }
+
     /** Global cosine only. */
     public static Scoring global() {
-      return new Scoring(Scores.Mode.GLOBAL, false, true, false, null);
+      return new Scoring(Scores.Mode.GLOBAL, false, true, false, null, 0);
     }
   }
 
@@ -115,9 +126,13 @@ public final class Evaluation {
       Embedder.Encoded videos = embedder.videosWithLocal(ds, progress);
       Embedder.Encoded texts = embedder.captionsWithLocal(tok);
       float[][] g = Similarity.cosine(texts.global(), videos.global());
-      float[][] s = RwaScores.matrix(videos.local(), texts.local(),
-          new RegionWordAlignment(scoring.focal(), scoring.rwaValidOnly()), manager, 16, 64);
-      scores = scoring.faithfulOrientation() ? Scores.faithfulOrientation(g, s) : Scores.consistent(g, s);
+      RegionWordAlignment rwa = new RegionWordAlignment(scoring.focal(), scoring.rwaValidOnly());
+      if (scoring.rerankTop() > 0) {
+        scores = RwaScores.rerank(g, videos.local(), texts.local(), rwa, manager, scoring.rerankTop());
+      } else {
+        float[][] s = RwaScores.matrix(videos.local(), texts.local(), rwa, manager, 16, 64);
+        scores = scoring.faithfulOrientation() ? Scores.faithfulOrientation(g, s) : Scores.consistent(g, s);
+      }
     }
     if (scoring.dumpScores() != null) {
       writeNpy(scoring.dumpScores(), scores);
@@ -132,7 +147,9 @@ public final class Evaluation {
     protocol.put("regions", ds.numRegions());
     protocol.put("sampling", "uniform");
     protocol.put("score", scoring.mode() == Scores.Mode.GLOBAL ? "global"
-        : scoring.faithfulOrientation() ? "global+local (G + S, original orientation)" : "global+local (G + S^T)");
+        : scoring.faithfulOrientation() ? "global+local (G + S, original orientation)"
+        : scoring.rerankTop() > 0 ? "global, then G + S^T on the top " + scoring.rerankTop()
+        : "global+local (G + S^T)");
     protocol.put("headerSkip", headerSkip);
     protocol.put("ties", "t2v optimistic, v2t averaged (Frozen-in-Time)");
     return new Report(metrics, protocol);

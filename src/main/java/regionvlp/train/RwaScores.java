@@ -47,6 +47,45 @@ public final class RwaScores {
     return s;
   }
 
+  /**
+   * Two-stage scores: each caption's videos are ranked by G, and only its top K get the RWA term. The
+   * returned matrix [nText][nVideo] holds G + S for those and G - 4 for the rest: S lies in [-2, 2] and G
+   * in [-1, 1], so re-scored videos stay above the others, which keep their G order.
+   */
+  public static float[][] rerank(float[][] g, Embedder.LocalSet videos, Embedder.LocalSet texts,
+      RegionWordAlignment rwa, NDManager manager, int k) {
+    int nt = g.length;
+    int nv = g[0].length;
+    int top = Math.min(k, nv);
+    int e = videos.dim();
+    float[][] out = new float[nt][nv];
+    for (int i = 0; i < nt; i++) {
+      float[] row = g[i];
+      Integer[] order = new Integer[nv];
+      for (int j = 0; j < nv; j++) {
+        order[j] = j;
+        out[i][j] = row[j] - 4f;
+      }
+      java.util.Arrays.sort(order, (a, b) -> Float.compare(row[b], row[a]));
+      try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
+        int per = videos.slots() * e;
+        float[] vals = new float[top * per];
+        float[] mask = new float[top * videos.slots()];
+        for (int r = 0; r < top; r++) {
+          System.arraycopy(videos.values(), order[r] * per, vals, r * per, per);
+          System.arraycopy(videos.mask(), order[r] * videos.slots(), mask, r * videos.slots(), videos.slots());
+        }
+        float[] s = rwa.similarity(sub.create(vals, new Shape(top, videos.slots(), e)),
+            sub.create(mask, new Shape(top, videos.slots())), slice(sub, texts, i, 1, e),
+            sliceMask(sub, texts, i, 1)).toFloatArray(); // [top, 1]
+        for (int r = 0; r < top; r++) {
+          out[i][order[r]] = row[order[r]] + s[r];
+        }
+      }
+    }
+    return out;
+  }
+
   private static NDArray slice(NDManager m, Embedder.LocalSet set, int start, int n, int e) {
     int per = set.slots() * e;
     float[] part = new float[n * per];

@@ -116,6 +116,16 @@ class CliTest {
     assertThat(m.shape()).containsExactly(12, 12);
     assertThat(m.descr()).isEqualTo("<f4");
 
+    // Re-ranking every video (K = gallery size) must give exactly the full G + S^T ranking.
+    Result all = run("eval", "--checkpoint", trainedCheckpoint().toString(), "--dataset", "synthvid", "--features",
+        data.resolve("features").toString(), "--meta", data.toString(), "--score", "global+local",
+        "--rerank-top", "12", "--json");
+    assertThat(all.exit()).as(all.err()).isZero();
+    String[] allLines = all.out().trim().split("\n");
+    JsonNode k = Json.MAPPER.readTree(allLines[allLines.length - 1]);
+    assertThat(k.path("t2v")).isEqualTo(j.path("t2v"));
+    assertThat(k.path("protocol").path("score").asText()).contains("top 12");
+
     Result bad = run("eval", "--checkpoint", trainedCheckpoint().toString(), "--dataset", "synthvid",
         "--features", data.resolve("features").toString(), "--meta", data.toString(), "--faithful-orientation");
     assertThat(bad.exit()).isEqualTo(2);
