@@ -131,28 +131,12 @@ public final class BottomUpNpz {
     entries.put("image_w", NpyArray.ofLongs(new long[] {frame.imageWidth()}));
     entries.put("info", info);
 
-    Path abs = file.toAbsolutePath();
-    Path dir = abs.getParent();
-    Path tmp = null;
-    try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-      try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-        Npz.write(out, entries, compressed);
-      }
-      Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      tmp = null;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // best effort: the original error is the one that matters
-        }
-      }
-    }
+    // Frame files are regenerable, so no fsync: it would dominate writing tens of thousands of them.
+    AtomicFiles.write(file, ch -> {
+      OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
+      Npz.write(out, entries, compressed);
+      out.flush();
+    }, false);
   }
 
   private static InvalidInputFileException bad(Path file, String key, String message) {

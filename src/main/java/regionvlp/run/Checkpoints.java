@@ -1,5 +1,7 @@
 package regionvlp.run;
 
+import regionvlp.data.AtomicFiles;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

@@ -1,5 +1,7 @@
 package regionvlp.run;
 
+import regionvlp.data.AtomicFiles;
+
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
 package regionvlp.run;
 
+import regionvlp.data.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

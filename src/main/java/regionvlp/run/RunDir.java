@@ -1,5 +1,7 @@
 package regionvlp.run;
 
+import regionvlp.data.AtomicFiles;
+
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

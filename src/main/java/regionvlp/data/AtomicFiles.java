@@ -1,4 +1,4 @@
-package regionvlp.run;
+package regionvlp.data;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,8 +11,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Crash-safe writes: the bytes go to a temporary file in the same folder, are forced to disk, and the file
- * is renamed over the target. A reader sees the old file or the new one, never half of one.
+ * Crash-safe writes: the bytes go to a temporary file in the same folder, are forced to disk (when durable),
+ * and the file is renamed over the target. A reader sees the old file or the new one, never half of one.
+ * Checkpoints and run records are durable; regenerable corpus files skip the fsync, which would dominate
+ * the time of writing tens of thousands of small frame files.
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
@@ -40,6 +42,14 @@ public final class AtomicFiles {
 
   /** Lets {@code writer} fill a temporary file, forces it, then renames it over {@code target}. */
   public static void write(Path target, Writer writer) {
+    write(target, writer, true);
+  }
+
+  /**
+   * Lets {@code writer} fill a temporary file in {@code target}'s folder, forces it to disk if {@code durable},
+   * then renames it over {@code target}. On failure the temporary file is removed and the target is untouched.
+   */
+  public static void write(Path target, Writer writer, boolean durable) {
     Path dir = target.toAbsolutePath().getParent();
     Path tmp = null;
     try {
@@ -47,7 +57,9 @@ public final class AtomicFiles {
       tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         writer.writeTo(ch);
-        ch.force(true);
+        if (durable) {
+          ch.force(true);
+        }
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       tmp = null;
