@@ -33,8 +33,18 @@ final class Console {
     }
   }
 
-  /** A log line on stderr. */
-  void log(String line) {
+  /** Like {@link #progress} on a terminal; nothing otherwise (the log lines already tell the story). */
+  void ttyProgress(String what, long done, long total) {
+    if (tty) {
+      progress(what, done, total);
+    }
+  }
+
+  /** A log line on stderr (starting on a fresh line if a progress bar is being drawn). */
+  synchronized void log(String line) {
+    if (tty) {
+      err.print("\r\033[K");
+    }
     err.println(line);
   }
 }

@@ -76,7 +76,8 @@ final class QuickstartCommand implements Callable<Integer> {
 
     // 3. Train.
     Path runDir = freshRunDir(out);
-    Training.Result trained = Training.run(cfg, runDir, console::log);
+    Training.Result trained = Training.run(cfg, runDir, console::log,
+        (step, total) -> console.ttyProgress("train", step, total));
 
     // 4. Evaluate on the test split: trained, untrained (same init seed), chance.
     Path testMeta = data.resolve("test.tsv");

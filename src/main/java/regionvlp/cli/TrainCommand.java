@@ -32,7 +32,8 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     ExperimentConfig cfg = ConfigLoader.load(config, overrides);
     Console console = new Console(System.err);
-    Training.Result r = Training.run(cfg, out, console::log);
+    Training.Result r = Training.run(cfg, out, console::log,
+        (step, total) -> console.ttyProgress("train", step, total));
     System.out.println("run directory: " + r.runDir());
     System.out.println("checkpoint:    " + r.checkpoint());
     return 0;

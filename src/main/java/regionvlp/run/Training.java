@@ -26,10 +26,22 @@ public final class Training {
   /** Where the run ended up. */
   public record Result(Path runDir, Path checkpoint, double lastEpochLoss, long steps, double seconds) {}
 
+  /** Told (step, total steps) after every step; the CLI draws a progress bar with it on a terminal. */
+  @FunctionalInterface
+  public interface Progress {
+    void update(long step, long total);
+  }
+
+  /** As {@link #run(ExperimentConfig, Path, Consumer, Progress)} without a progress callback. */
+  public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log) {
+    return run(cfg, out, log, (s, t) -> { });
+  }
+
   /**
    * @param log receives human-readable log lines (stderr in the CLI)
+   * @param progress told the step count after every step
    */
-  public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log) {
+  public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log, Progress progress) {
     DataConfig data = cfg.data();
     requireSet("data.features", data.features());
     requireSet("data.trainMeta", data.trainMeta());
@@ -58,6 +70,7 @@ public final class Training {
       int perEpoch = batches.batchesPerEpoch();
       TrainLoop loop = new TrainLoop(model, cfg.train(), cfg.loss(), root);
       double lastLoss = loop.run(batches, (rec, m, opt) -> {
+        progress.update(rec.step(), rec.totalSteps());
         boolean epochEnd = rec.step() % perEpoch == 0;
         if (rec.step() % cfg.train().logEvery() == 0 || epochEnd || rec.step() == rec.totalSteps()) {
           log.accept(rec.format());
