@@ -176,6 +176,28 @@ class RegionWordAlignmentTest {
   }
 
   @Test
+  void blocksOfVideosGiveTheSameMatrixAsOneBlock() {
+    SplittableRandom rnd = new SplittableRandom(SEED + 1);
+    float[] regions = new float[BV * R * E];
+    float[] words = new float[BT * L * E];
+    for (int i = 0; i < regions.length; i++) {
+      regions[i] = (float) rnd.nextDouble(-1, 1);
+    }
+    for (int i = 0; i < words.length; i++) {
+      words[i] = (float) rnd.nextDouble(-1, 1);
+    }
+    try (NDManager m = NDManager.newBaseManager()) {
+      var rv = m.create(regions, new Shape(BV, R, E));
+      var rm = m.zeros(new Shape(BV, R));
+      var wv = m.create(words, new Shape(BT, L, E));
+      var wm = m.zeros(new Shape(BT, L));
+      float[] whole = new RegionWordAlignment(true, false).similarity(rv, rm, wv, wm).toFloatArray();
+      float[] blocks = new RegionWordAlignment(true, false, 1).similarity(rv, rm, wv, wm).toFloatArray();
+      assertThat(blocks).containsExactly(whole);
+    }
+  }
+
+  @Test
   void localLossMatchesAHandComputedTwoByTwo() {
     // S = [[0.5, 0.4], [0.1, 0.3]]; logits 20 S = [[10, 8], [2, 6]].
     double[][] logits = {{10, 8}, {2, 6}};
