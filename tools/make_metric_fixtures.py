@@ -9,10 +9,8 @@ comes from tools/stubs.
 
     DEMOVLP_SRC=/path/to/DemoVLP /usr/bin/python3 tools/make_metric_fixtures.py
 """
-import importlib.util
 import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -20,19 +18,15 @@ sys.path.insert(0, os.path.join(HERE, "stubs"))
 
 import numpy as np  # noqa: E402
 
+from demovlp_src import load_module, source_commit  # noqa: E402
+
 SEED = 20261126
 OUT = os.path.join(HERE, "..", "src", "test", "resources", "golden", "metrics.json")
 
 
 def main():
-    src = os.environ.get("DEMOVLP_SRC")
-    path = os.path.join(src or "", "model", "metric.py")
-    if not src or not os.path.isfile(path):
-        sys.exit("set DEMOVLP_SRC to a checkout of showlab/DemoVLP (model/metric.py not found)")
-    commit = subprocess.run(["git", "-C", src, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    spec = importlib.util.spec_from_file_location("demovlp_metric", path)
-    metric = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(metric)
+    metric = load_module("model/metric.py", "demovlp_metric")
+    commit = source_commit()
     rng = np.random.default_rng(SEED)
     cases = []
     # Scores on a coarse grid (multiples of 0.25) so that ties, including ties with the ground truth, occur.

@@ -12,33 +12,21 @@ libopenblas0-pthread, then run with /usr/bin/python3).
 Sizes are odd on purpose: 3 videos, 2 frames x 5 regions (R = 10 slots), 4 captions of 7 word slots,
 width 16. Videos and captions have padded slots (additive -100 masks, as the model produces them).
 """
-import importlib.util
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import torch
+
+from demovlp_src import flat, load_module, source_commit
 
 SEED = 20261126
 OUT = os.path.join(os.path.dirname(__file__), "..", "src", "test", "resources", "golden", "rwa.json")
 
 
-def load_loss_module(src):
-    path = os.path.join(src, "model", "loss.py")
-    spec = importlib.util.spec_from_file_location("demovlp_loss", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def main():
-    src = os.environ.get("DEMOVLP_SRC")
-    if not src or not os.path.isfile(os.path.join(src, "model", "loss.py")):
-        sys.exit("set DEMOVLP_SRC to a checkout of showlab/DemoVLP (model/loss.py not found)")
-    commit = subprocess.run(["git", "-C", src, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    loss = load_loss_module(src)
+    loss = load_module("model/loss.py", "demovlp_loss")
+    commit = source_commit()
     torch.manual_seed(SEED)
     bv, r, bt, l, e = 3, 10, 4, 7, 16
     regions = torch.randn(bv, r, e)
@@ -66,9 +54,6 @@ def main():
     total = loss.GlobalLocalLoss(temperature=0.05, lambda_softmax=20, focal_type="equal")(
         g, regions, sq_words, region_mask, None, sq_mask)[0]
 
-    def flat(t):
-        return [float(x) for x in t.detach().reshape(-1).tolist()]
-
     out = {
         "generator": "tools/make_rwa_fixtures.py",
         "source": "showlab/DemoVLP model/loss.py",
@@ -81,8 +66,8 @@ def main():
         "regionMask": flat(region_mask),
         "words": flat(words),
         "wordMask": flat(word_mask),
-        "simFocal": flat(s_focal),
-        "simNoFocal": flat(s_plain),
+        "simFocal": flat(s_focal.detach()),
+        "simNoFocal": flat(s_plain.detach()),
         "globalSim": flat(g),
         "globalLoss": float(global_loss),
         "localLoss": float(local_loss),

@@ -12,7 +12,6 @@ the stand-ins in tools/stubs.
 """
 import json
 import os
-import subprocess
 import sys
 import types
 
@@ -21,6 +20,8 @@ sys.path.insert(0, os.path.join(HERE, "stubs"))
 
 import torch  # noqa: E402
 
+from demovlp_src import flat, source_commit, source_file  # noqa: E402
+
 SEED = 20261126
 WIDTH, DEPTH, HEADS, FEAT = 16, 2, 2, 8
 VIDEOS, FRAMES, REGIONS, EMBED = 3, 2, 5, 12
@@ -28,11 +29,8 @@ OUT = os.path.join(HERE, "..", "src", "test", "resources", "golden", "video_enco
 
 
 def main():
-    src = os.environ.get("DEMOVLP_SRC")
-    path = os.path.join(src or "", "model", "object_transformer.py")
-    if not src or not os.path.isfile(path):
-        sys.exit("set DEMOVLP_SRC to a checkout of showlab/DemoVLP (model/object_transformer.py not found)")
-    commit = subprocess.run(["git", "-C", src, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    path = source_file("model/object_transformer.py")
+    commit = source_commit()
     code = open(path).read()
     for old, new in [("embed_dim = 768", "embed_dim = %d" % WIDTH), ("depth = 12", "depth = %d" % DEPTH),
                      ("num_heads = 12", "num_heads = %d" % HEADS), ("self.feat_dim = 2048", "self.feat_dim = %d" % FEAT)]:
@@ -55,10 +53,7 @@ def main():
     with torch.no_grad():
         y, y_mask = model(x, mask)
 
-    def flat(t):
-        return [float(v) for v in t.detach().reshape(-1).tolist()]
-
-    state = {k: {"shape": list(v.shape), "values": flat(v)} for k, v in model.state_dict().items()}
+    state = {k: {"shape": list(v.shape), "values": flat(v.detach())} for k, v in model.state_dict().items()}
     out = {
         "generator": "tools/make_video_encoder_fixture.py",
         "source": "showlab/DemoVLP model/object_transformer.py",

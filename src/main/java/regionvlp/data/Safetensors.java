@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -169,7 +168,7 @@ public final class Safetensors {
     } else {
       for (int i = 0; i < values.length; i++) {
         short h = buf.getShort();
-        values[i] = dtype.equals("BF16") ? Float.intBitsToFloat((h & 0xffff) << 16) : halfToFloat(h);
+        values[i] = dtype.equals("BF16") ? Float.intBitsToFloat((h & 0xffff) << 16) : NpyArray.halfToFloat(h);
       }
     }
     return new Tensor(shape, values);
@@ -183,26 +182,5 @@ public final class Safetensors {
       }
       pos += r;
     }
-  }
-
-  /** IEEE 754 binary16 to float (Java 17 has no Float.float16ToFloat). */
-  static float halfToFloat(short bits) {
-    int h = bits & 0xffff;
-    int sign = (h & 0x8000) << 16;
-    int exp = (h >>> 10) & 0x1f;
-    int mant = h & 0x3ff;
-    if (exp == 0) {
-      float v = mant * 0x1p-24f; // subnormal (or zero)
-      return sign == 0 ? v : -v;
-    }
-    if (exp == 0x1f) {
-      return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13)); // inf / NaN
-    }
-    return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
-  }
-
-  /** True if {@code file} exists and starts like a safetensors file. */
-  public static boolean looksLike(Path file) {
-    return Files.isRegularFile(file) && file.getFileName().toString().endsWith(".safetensors");
   }
 }

@@ -81,11 +81,6 @@ public final class ClipDataset {
     return new ClipDataset(table, folder, numFrames, new RegionSelector(numRegions, featureDim), minFrames);
   }
 
-  /** The caption table. */
-  public CaptionTable table() {
-    return table;
-  }
-
   /** Distinct video ids, in first-appearance order. */
   public List<String> videoIds() {
     return videoIds;

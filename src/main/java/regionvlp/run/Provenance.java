@@ -4,7 +4,6 @@ import regionvlp.data.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -86,8 +85,4 @@ public record Provenance(String gitCommit, boolean gitDirty, long seed, String c
     }
   }
 
-  /** Reads a provenance file if it exists. */
-  public static Provenance read(Path file) throws IOException {
-    return Json.MAPPER.readValue(Files.readString(file), Provenance.class);
-  }
 }

@@ -5,8 +5,6 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,19 +44,6 @@ public final class CaptionTokenizer implements AutoCloseable {
       return new CaptionTokenizer(HuggingFaceTokenizer.newInstance(in, options(maxLength)), maxLength);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + BUNDLED_RESOURCE, e);
-    }
-  }
-
-  /** A tokenizer from a Hugging Face {@code tokenizer.json} file. */
-  public static CaptionTokenizer fromFile(Path tokenizerJson, int maxLength) {
-    if (!Files.isRegularFile(tokenizerJson)) {
-      throw new IllegalArgumentException(tokenizerJson + ": tokenizer.json not found");
-    }
-    try {
-      return new CaptionTokenizer(
-          HuggingFaceTokenizer.newInstance(tokenizerJson, options(maxLength)), maxLength);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + tokenizerJson, e);
     }
   }
 

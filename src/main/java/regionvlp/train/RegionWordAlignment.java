@@ -70,8 +70,8 @@ public final class RegionWordAlignment {
       return block(regions, regionMask, words, wordMask);
     }
     // Blocks of videos keep every [videos, captions, R, L] tensor small. Large tensors come from fresh
-    // mmap'd pages on every allocation, and the page faults dominated: the whole batch-64 RWA step took
-    // about 12 s in one block and about 1.6 s in blocks of 8 videos on this 2-core machine.
+    // mmap'd pages on every allocation, and the page faults dominated: quick-start training with the local
+    // term ran at 5 samples/s in one block and 15-25 samples/s in blocks (docs/RESULTS.md).
     NDList parts = new NDList();
     for (long v0 = 0; v0 < bv; v0 += chunk) {
       String rows = v0 + ":" + Math.min(bv, v0 + chunk);

@@ -16,6 +16,14 @@ class RegionWordAlignmentTest {
   static final int BV = 3, BT = 2, R = 5, L = 7, E = 4;
   static final long SEED = 11;
 
+  static float[] uniform(SplittableRandom rnd, int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) rnd.nextDouble(-1, 1);
+    }
+    return v;
+  }
+
   static double[] unit(double[] x) {
     double n = 0;
     for (double v : x) {
@@ -118,14 +126,8 @@ class RegionWordAlignmentTest {
   @Test
   void batchedFormMatchesTheNaiveDefinition() {
     SplittableRandom rnd = new SplittableRandom(SEED);
-    float[] regions = new float[BV * R * E];
-    float[] words = new float[BT * L * E];
-    for (int i = 0; i < regions.length; i++) {
-      regions[i] = (float) rnd.nextDouble(-1, 1);
-    }
-    for (int i = 0; i < words.length; i++) {
-      words[i] = (float) rnd.nextDouble(-1, 1);
-    }
+    float[] regions = uniform(rnd, BV * R * E);
+    float[] words = uniform(rnd, BT * L * E);
     float[] rmask = new float[BV * R];
     float[] wmask = new float[BT * L];
     for (int v = 0; v < BV; v++) {
@@ -178,14 +180,8 @@ class RegionWordAlignmentTest {
   @Test
   void blocksOfVideosGiveTheSameMatrixAsOneBlock() {
     SplittableRandom rnd = new SplittableRandom(SEED + 1);
-    float[] regions = new float[BV * R * E];
-    float[] words = new float[BT * L * E];
-    for (int i = 0; i < regions.length; i++) {
-      regions[i] = (float) rnd.nextDouble(-1, 1);
-    }
-    for (int i = 0; i < words.length; i++) {
-      words[i] = (float) rnd.nextDouble(-1, 1);
-    }
+    float[] regions = uniform(rnd, BV * R * E);
+    float[] words = uniform(rnd, BT * L * E);
     try (NDManager m = NDManager.newBaseManager()) {
       var rv = m.create(regions, new Shape(BV, R, E));
       var rm = m.zeros(new Shape(BV, R));
