@@ -41,8 +41,8 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object on the last line.")
   boolean json;
 
-  @Option(names = "--score", description = "global or global+local (default: global+local when the checkpoint "
-      + "was trained with loss.useLocal, else global).")
+  @Option(names = "--score", description = "global, global+local or local (default: what the checkpoint was "
+      + "trained with: local for loss.useLocal without loss.useGlobal, global+local for both, else global).")
   String score;
 
   @Option(names = "--faithful-orientation",
@@ -70,16 +70,15 @@ final class EvalCommand implements Callable<Integer> {
         ClipDataset ds = ClipDataset.open(features, table, headerSkip, f,
             loaded.config().model().video().featureDim(), loaded.config().data().numRegions(), false);
         var loss = loaded.config().loss();
-        Scores.Mode mode = score == null ? (loss.useLocal() ? Scores.Mode.GLOBAL_LOCAL : Scores.Mode.GLOBAL)
+        Scores.Mode mode = score == null
+            ? (!loss.useLocal() ? Scores.Mode.GLOBAL : loss.useGlobal() ? Scores.Mode.GLOBAL_LOCAL : Scores.Mode.LOCAL)
             : switch (score) {
               case "global" -> Scores.Mode.GLOBAL;
               case "global+local" -> Scores.Mode.GLOBAL_LOCAL;
-              default -> throw new IllegalArgumentException("--score must be global or global+local, found '"
+              case "local" -> Scores.Mode.LOCAL;
+              default -> throw new IllegalArgumentException("--score must be global, global+local or local, found '"
                   + score + "'");
             };
-        if (faithfulOrientation && mode == Scores.Mode.GLOBAL) {
-          throw new IllegalArgumentException("--faithful-orientation needs --score global+local");
-        }
         Evaluation.Report rep = Evaluation.run(model, root, ds, dataset, table, headerSkip,
             done -> console.progress("encode", done, ds.numVideos()),
             new Evaluation.Scoring(mode, faithfulOrientation, loss.focal(), loss.rwaValidOnly(), dumpScores,

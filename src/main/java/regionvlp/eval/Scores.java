@@ -9,13 +9,16 @@ package regionvlp.eval;
  *   <li>{@link #faithfulOrientation}: M[i][j] = G[i][j] + S[i][j], the original's addition without a
  *       transpose. It only runs on square matrices, and there the local term of row i is the similarity of
  *       query i's own video to caption j.
+ *   <li>{@link #localOnly}: M[i][j] = S[j][i], the RWA term alone.
  * </ul>
  */
 public final class Scores {
   /** Score modes of {@code eval --score}. */
   public enum Mode {
     GLOBAL,
-    GLOBAL_LOCAL
+    GLOBAL_LOCAL,
+    /** S^T alone: for models trained with the local term only (the issue 3 ablation). */
+    LOCAL
   }
 
   private Scores() {}
@@ -32,6 +35,19 @@ public final class Scores {
     for (int i = 0; i < nt; i++) {
       for (int j = 0; j < nv; j++) {
         m[i][j] = g[i][j] + s[j][i];
+      }
+    }
+    return m;
+  }
+
+  /** M = S^T: the caption-by-video orientation of the RWA matrix alone. */
+  public static float[][] localOnly(float[][] s) {
+    int nv = s.length;
+    int nt = s[0].length;
+    float[][] m = new float[nt][nv];
+    for (int j = 0; j < nv; j++) {
+      for (int i = 0; i < nt; i++) {
+        m[i][j] = s[j][i];
       }
     }
     return m;

@@ -74,7 +74,7 @@ public final class Evaluation {
   /**
    * How the score matrix is formed (METHOD.md 5.2).
    *
-   * @param mode global only, or global plus the RWA term
+   * @param mode global only, global plus the RWA term, or the RWA term alone
    * @param faithfulOrientation add S without transposing it, as the original (square matrices only)
    * @param focal the focal filter inside RWA
    * @param rwaValidOnly average RWA over real slots only
@@ -87,6 +87,9 @@ public final class Evaluation {
     public Scoring {
       if (rerankTop < 0) {
         throw new IllegalArgumentException("--rerank-top must be >= 0, found " + rerankTop);
+      }
+      if (faithfulOrientation && mode != Scores.Mode.GLOBAL_LOCAL) {
+        throw new IllegalArgumentException("--faithful-orientation needs --score global+local");
       }
       if (rerankTop > 0 && (mode != Scores.Mode.GLOBAL_LOCAL || faithfulOrientation)) {
         throw new IllegalArgumentException("--rerank-top needs --score global+local and no --faithful-orientation");
@@ -133,7 +136,8 @@ public final class Evaluation {
         scores = RwaScores.rerank(g, videos.local(), texts.local(), rwa, manager, scoring.rerankTop());
       } else {
         float[][] s = RwaScores.matrix(videos.local(), texts.local(), rwa, manager, 16, 64);
-        scores = scoring.faithfulOrientation() ? Scores.faithfulOrientation(g, s) : Scores.consistent(g, s);
+        scores = scoring.mode() == Scores.Mode.LOCAL ? Scores.localOnly(s)
+            : scoring.faithfulOrientation() ? Scores.faithfulOrientation(g, s) : Scores.consistent(g, s);
       }
     }
     if (scoring.dumpScores() != null) {
@@ -149,6 +153,7 @@ public final class Evaluation {
     protocol.put("regions", ds.numRegions());
     protocol.put("sampling", "uniform");
     protocol.put("score", scoring.mode() == Scores.Mode.GLOBAL ? "global"
+        : scoring.mode() == Scores.Mode.LOCAL ? "local (S^T)"
         : scoring.faithfulOrientation() ? "global+local (G + S, original orientation)"
         : scoring.rerankTop() > 0 ? "global, then G + S^T on the top " + scoring.rerankTop()
         : "global+local (G + S^T)");

@@ -17,6 +17,14 @@ class ScoresTest {
   }
 
   @Test
+  void localOnlyIsTheTransposedLocalMatrix() {
+    // Caption 0 vs video 1 gets S[video 1][caption 0] = 3; a 3-video x 2-caption S gives a 2 x 3 matrix.
+    assertThat(Scores.localOnly(S)).isDeepEqualTo(new float[][] {{1f, 3f}, {2f, 4f}});
+    assertThat(Scores.localOnly(new float[][] {{1f, 2f}, {3f, 4f}, {5f, 6f}}))
+        .isDeepEqualTo(new float[][] {{1f, 3f, 5f}, {2f, 4f, 6f}});
+  }
+
+  @Test
   void faithfulOrientationReproducesTheOriginalAddition() {
     // The original adds S[i][j] to G[i][j]: caption 0 vs video 1 gets S[video 0][caption 1] = 2.
     assertThat(Scores.faithfulOrientation(G, S)).isDeepEqualTo(new float[][] {{1.5f, 2.1f}, {3.2f, 4.4f}});
