@@ -127,7 +127,9 @@ public final class ConfigLoader {
 
   private static JsonNode parseValue(String raw) {
     try {
-      return Json.MAPPER.readTree(raw);
+      JsonNode parsed = Json.MAPPER.readTree(raw);
+      // An empty value (--set data.valMeta=) parses to no JSON at all: it means the empty string.
+      return parsed == null || parsed.isMissingNode() ? TextNode.valueOf(raw) : parsed;
     } catch (JsonProcessingException e) {
       return TextNode.valueOf(raw);
     }

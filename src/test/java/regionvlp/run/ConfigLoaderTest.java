@@ -35,6 +35,12 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anEmptyValueIsTheEmptyString() {
+    ExperimentConfig c = ConfigLoader.load("quickstart", List.of("data.valMeta=/v.tsv", "data.valMeta="));
+    assertThat(c.data().valMeta()).isEmpty();
+  }
+
+  @Test
   void unknownSetKeyIsAnErrorNamingTheKeyAndTheKnownOnes() {
     assertThatThrownBy(() -> ConfigLoader.load("quickstart", List.of("train.lrr=1e-4")))
         .isInstanceOf(IllegalArgumentException.class)
