@@ -10,7 +10,6 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -138,31 +137,13 @@ class PthFileTest {
 
   /** A torch zip whose data.pkl is {@code pickle}, with one real storage entry beside it. */
   private Path pth(String name, byte[] pickle) throws Exception {
-    Map<String, byte[]> entries = new LinkedHashMap<>();
-    entries.put("archive/data.pkl", pickle);
-    entries.put("archive/data/0", new byte[16]);
-    entries.put("archive/version", "3\n".getBytes());
     Path f = tmp.resolve(name);
-    Files.write(f, PickleBytes.zip(entries));
+    Files.write(f, PthTestFiles.torchZip(pickle));
     return f;
   }
 
-  /** {'state_dict': OrderedDict(w=tensor[4] from storage 0), 'config': os.system('touch MARKER')}. */
   private static byte[] checkpointWithPlantedCall(String module, String function, String command) {
-    return new PickleBytes()
-        .op(0x80, 2, '}', '(')
-        .str("state_dict")
-        .op('c').text("collections\nOrderedDict\n").op(')', 'R', '(')
-        .str("w")
-        .op('c').text("torch._utils\n_rebuild_tensor_v2\n")
-        .op('(', '(').str("storage").op('c').text("torch\nFloatStorage\n").str("0").str("cpu").op('K', 4, 't', 'Q')
-        .op('K', 0, 'K', 4, 0x85, 'K', 1, 0x85, 0x89)
-        .op('c').text("collections\nOrderedDict\n").op(')', 'R', 't', 'R', 'u')
-        .str("config")
-        .op('c').text(module + "\n" + function + "\n")
-        .str(command).op(0x85, 'R')
-        .op('u', '.')
-        .bytes();
+    return PthTestFiles.checkpointWithPlantedCall(module, function, command);
   }
 
   @Test

@@ -23,10 +23,10 @@ import regionvlp.run.Json;
  * matches the forward of the original after the original's own loader (module. strip, zero inflation to 3 frames,
  * strict load) to relative 1e-5.
  */
-class AuthorsCheckpointTest {
+public class AuthorsCheckpointTest {
   @TempDir Path tmp;
 
-  static Path golden(String name) {
+  public static Path golden(String name) {
     try {
       return Path.of(AuthorsCheckpointTest.class.getResource("/golden/" + name).toURI());
     } catch (URISyntaxException | NullPointerException e) {
@@ -34,14 +34,14 @@ class AuthorsCheckpointTest {
     }
   }
 
-  static JsonNode json(String name) throws Exception {
+  public static JsonNode json(String name) throws Exception {
     try (InputStream in = AuthorsCheckpointTest.class.getResourceAsStream("/golden/" + name)) {
       assertThat(in).as("golden/" + name + " (run tools/make_pth_fixture.py)").isNotNull();
       return Json.MAPPER.readTree(in);
     }
   }
 
-  static float[] floats(JsonNode n) {
+  public static float[] floats(JsonNode n) {
     float[] f = new float[n.size()];
     for (int i = 0; i < f.length; i++) {
       f[i] = (float) n.get(i).asDouble();
@@ -49,7 +49,7 @@ class AuthorsCheckpointTest {
     return f;
   }
 
-  static long[] longs(JsonNode n) {
+  public static long[] longs(JsonNode n) {
     long[] f = new long[n.size()];
     for (int i = 0; i < f.length; i++) {
       f[i] = n.get(i).asLong();
@@ -58,7 +58,7 @@ class AuthorsCheckpointTest {
   }
 
   /** Worst relative error |got - want| / max(1, |want|), with where it happened. */
-  static void assertClose(String what, float[] got, float[] want) {
+  public static void assertClose(String what, float[] got, float[] want) {
     assertThat(got).as(what + " length").hasSize(want.length);
     double worst = 0;
     int at = -1;
