@@ -111,7 +111,12 @@ public final class AuthorsCheckpoint {
               : String.format(Locale.ROOT, "temporal_embed: cut from %d to the first %d frames", savedFrames,
                   frames));
       if (!skipped.isEmpty()) {
-        out.add("skipped " + skipped.size() + " tensor(s) the model never uses: " + skipped);
+        java.util.LinkedHashSet<String> groups = new java.util.LinkedHashSet<>();
+        for (String n : skipped) {
+          groups.add(n.replaceFirst("^module\\.", "").replaceAll("\\.blocks\\.\\d+\\.", ".blocks.N.")
+              .replaceAll("\\.(weight|bias)$", ".*"));
+        }
+        out.add("skipped " + skipped.size() + " tensor(s) the model never uses: " + String.join(", ", groups));
       }
       out.addAll(notes);
       return out;

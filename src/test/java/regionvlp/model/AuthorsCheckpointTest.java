@@ -107,6 +107,7 @@ public class AuthorsCheckpointTest {
         "module.object_model.blocks.1.norm3.bias");
     assertThat(String.join("\n", r.lines()))
         .contains("inflated from 1 to 3 frames with zeros")
+        .contains("skipped 6 tensor(s) the model never uses: object_model.blocks.N.norm3.*, object_model.norm.*")
         .contains("saved at epoch 7")
         .contains("parse_config_dist_multi.ConfigParser");
     // The original's own inflation, read back from its model after loading.
