@@ -191,6 +191,32 @@ class PthFileTest {
   }
 
   @Test
+  void containerAndTypeGlobalsBecomePlainValues() throws Exception {
+    // [set([1, 2]), torch.Size((2, 3)), torch.device('cpu'), copyreg._reconstructor(pkg.Cfg, object, None),
+    //  torch.float16]
+    byte[] p = new PickleBytes()
+        .op(0x80, 2, ']', '(')
+        .op('c').text("builtins\nset\n").op(']', '(', 'K', 1, 'K', 2, 'e', 0x85, 'R')
+        .op('c').text("torch\nSize\n").op('K', 2, 'K', 3, 0x86, 0x85, 'R')
+        .op('c').text("torch\ndevice\n").str("cpu").op(0x85, 'R')
+        .op('c').text("copyreg\n_reconstructor\n").op('c').text("pkg\nCfg\n").op('c').text("builtins\nobject\n")
+        .op('N', 0x87, 'R', '}').str("k").op('K', 5, 's', 'b')
+        .op('c').text("torch\nfloat16\n")
+        .op('e', '.')
+        .bytes();
+    try (PthFile f = PthFile.open(pth("values.pth", p))) {
+      List<?> items = (List<?>) f.root();
+      assertThat(items.get(0)).isEqualTo(new java.util.LinkedHashSet<>(List.of(1L, 2L)));
+      assertThat(items.get(1)).isEqualTo(List.of(2L, 3L));
+      assertThat(((PyObject) items.get(2)).className()).isEqualTo("torch.device");
+      PyObject cfg = (PyObject) items.get(3);
+      assertThat(cfg.className()).isEqualTo("pkg.Cfg");
+      assertThat(cfg.attributes()).containsEntry("k", 5L);
+      assertThat(items.get(4).toString()).contains("torch.float16");
+    }
+  }
+
+  @Test
   void aStorageThatIsTooSmallForItsTensorIsAnErrorNamingIt() throws Exception {
     // The pickle says 4 float32 elements (16 bytes) but the tensor asks for 9 at stride 1.
     byte[] p = new PickleBytes()
