@@ -33,6 +33,10 @@ import java.util.Set;
  * unmodifiable {@link List}, list → {@link ArrayList}, bytes/bytearray → {@code byte[]}, set → {@link
  * LinkedHashSet}.
  *
+ * <p>A format may add interpretations through {@link Globals} (the torch checkpoint reader does: tensors,
+ * storages, {@code OrderedDict}, inert class instances); the numpy ones above always apply first, and a global
+ * that neither knows is refused the same way.
+ *
  * <p>Work is bounded: every opcode consumes at least one input byte, length fields are checked against the
  * remaining input before anything is allocated, and no step recurses over the built values.
  */
@@ -57,6 +61,32 @@ public final class SafeUnpickler {
           "numpy.core.multiarray.scalar", Global.SCALAR,
           "numpy._core.multiarray.scalar", Global.SCALAR,
           "_codecs.encode", Global.CODECS_ENCODE);
+
+  /**
+   * More globals, and persistent ids, for one file format. An implementation never runs code either: a
+   * global becomes a Java stand-in, and a call on that stand-in builds a Java value from its arguments.
+   * Methods report bad arguments by throwing {@link IllegalArgumentException}; the unpickler adds the file,
+   * the part and the byte offset.
+   */
+  public interface Globals {
+    /**
+     * A Java stand-in for {@code module.name}, or null to refuse it ({@link ForbiddenGlobalException}).
+     * Called when the global is read, so a refusal happens before anything could use it.
+     */
+    Object resolve(String module, String name);
+
+    /** What this format allows, for the refusal message, e.g. "only tensor and container globals...". */
+    String allowed();
+
+    /** REDUCE, NEWOBJ or NEWOBJ_EX on a stand-in returned by {@link #resolve}. */
+    Object call(Object callable, List<Object> args);
+
+    /** BUILD on a value made by {@link #call}; false when {@code target} is not one of this format's values. */
+    boolean build(Object target, Object state);
+
+    /** BINPERSID / PERSID: the object a persistent id stands for. */
+    Object persistentLoad(Object pid);
+  }
 
   private static final Object MARK = new Object();
 
@@ -91,15 +121,18 @@ public final class SafeUnpickler {
   private final byte[] in;
   private final Path file;
   private final String where;
+  private final Globals globals;
   private int pos;
   private final ArrayList<Object> stack = new ArrayList<>();
   private final ArrayList<Integer> marks = new ArrayList<>();
   private final Map<Long, Object> memo = new HashMap<>();
 
-  private SafeUnpickler(byte[] in, Path file, String where) {
+  private SafeUnpickler(byte[] in, int start, Path file, String where, Globals globals) {
     this.in = in;
+    this.pos = start;
     this.file = file == null ? UNKNOWN_FILE : file;
     this.where = where == null || where.isEmpty() ? "pickle" : where;
+    this.globals = globals;
   }
 
   /** Unpickles bytes whose origin is unknown. */
@@ -117,9 +150,24 @@ public final class SafeUnpickler {
    * @throws InvalidInputFileException if the pickle is malformed, truncated, or uses an unsupported opcode
    */
   public static Object load(byte[] pickle, Path file, String where) {
-    SafeUnpickler u = new SafeUnpickler(pickle, file, where);
+    return load(pickle, 0, file, where, null).value();
+  }
+
+  /** A value and the offset just past its STOP opcode (the next pickle of a stream starts there). */
+  public record Result(Object value, int end) {}
+
+  /**
+   * Unpickles the pickle that starts at {@code start} of {@code bytes}, with a format's extra {@code globals}.
+   *
+   * @param globals more interpretations (and persistent ids), or null for numpy's only
+   * @throws ForbiddenGlobalException if the pickle names a global that neither allows
+   * @throws InvalidInputFileException if the pickle is malformed, truncated, or uses an unsupported opcode
+   */
+  public static Result load(byte[] bytes, int start, Path file, String where, Globals globals) {
+    SafeUnpickler u = new SafeUnpickler(bytes, start, file, where, globals);
     try {
-      return u.run();
+      Object v = u.run();
+      return new Result(v, u.pos);
     } catch (InvalidInputFileException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -294,12 +342,16 @@ public final class SafeUnpickler {
         case 'b' -> {
           Object state = pop();
           Object target = peek();
-          build(target, state, opPos);
+          if (target instanceof PendingArray || target instanceof PendingDtype || !extensionBuild(target, state, opPos)) {
+            build(target, state, opPos);
+          }
           if (target instanceof PendingArray p) {
             stack.set(stack.size() - 1, p.result);
           }
         }
-        case 'o', 'P', 'Q', 0x82, 0x83, 0x84, 0x97, 'S', 'V' ->
+        case 'Q' -> push(persistent(pop(), opPos));
+        case 'P' -> push(persistent(line("PERSID"), opPos));
+        case 'o', 0x82, 0x83, 0x84, 0x97, 'S', 'V' ->
             throw error(
                 String.format(
                     Locale.ROOT,
@@ -316,8 +368,15 @@ public final class SafeUnpickler {
 
   // ---- Java interpretations of the allowed globals ----
 
-  private Global resolve(String module, String name, int opPos) {
-    Global g = ALLOWED.get(module + "." + name);
+  private Object resolve(String module, String name, int opPos) {
+    Object g = ALLOWED.get(module + "." + name);
+    if (g == null && globals != null) {
+      try {
+        g = globals.resolve(module, name);
+      } catch (IllegalArgumentException e) {
+        throw error("global at byte offset " + opPos + ": " + e.getMessage(), e);
+      }
+    }
     if (g == null) {
       throw new ForbiddenGlobalException(
           file,
@@ -328,7 +387,9 @@ public final class SafeUnpickler {
               + name
               + "' at byte offset "
               + opPos
-              + "; only numpy array reconstruction globals are allowed (nothing was executed)",
+              + "; "
+              + (globals == null ? "only numpy array reconstruction globals are allowed" : globals.allowed())
+              + " (nothing was executed)",
           module,
           name);
     }
@@ -336,11 +397,20 @@ public final class SafeUnpickler {
   }
 
   private Object call(Object callable, Object argsObj, int opPos, String opName) {
-    if (!(callable instanceof Global g)) {
-      throw error(opName + " at byte offset " + opPos + ": cannot call a " + typeName(callable));
-    }
     if (!(argsObj instanceof List<?> args) || argsObj instanceof ArrayList) {
       throw error(opName + " at byte offset " + opPos + ": expected an argument tuple, found " + typeName(argsObj));
+    }
+    if (!(callable instanceof Global g)) {
+      if (globals != null && callable != null && !(callable instanceof String)) {
+        try {
+          @SuppressWarnings("unchecked")
+          List<Object> a = (List<Object>) args;
+          return globals.call(callable, a);
+        } catch (IllegalArgumentException e) {
+          throw error(opName + " at byte offset " + opPos + ": " + e.getMessage(), e);
+        }
+      }
+      throw error(opName + " at byte offset " + opPos + ": cannot call a " + typeName(callable));
     }
     switch (g) {
       case RECONSTRUCT -> {
@@ -449,6 +519,29 @@ public final class SafeUnpickler {
     p.result = array(descr, shape, bytes, opPos);
   }
 
+  private boolean extensionBuild(Object target, Object state, int opPos) {
+    if (globals == null) {
+      return false;
+    }
+    try {
+      return globals.build(target, state);
+    } catch (IllegalArgumentException e) {
+      throw error("BUILD at byte offset " + opPos + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Object persistent(Object pid, int opPos) {
+    if (globals == null) {
+      throw error("persistent id at byte offset " + opPos
+          + ": this pickle refers to data outside itself, which only a torch checkpoint may do");
+    }
+    try {
+      return globals.persistentLoad(pid);
+    } catch (IllegalArgumentException e) {
+      throw error("persistent id at byte offset " + opPos + ": " + e.getMessage(), e);
+    }
+  }
+
   private NpyArray array(String descr, long[] shape, byte[] bytes, int opPos) {
     try {
       return new NpyArray(descr, shape, ByteBuffer.wrap(bytes));
@@ -525,6 +618,9 @@ public final class SafeUnpickler {
 
   @SuppressWarnings("unchecked")
   private List<Object> asList(Object o, String op) {
+    if (o instanceof PyObject p) {
+      return p.listItems();
+    }
     if (!(o instanceof ArrayList)) {
       throw error(op + " at byte offset " + (pos - 1) + ": expected a list, found " + typeName(o));
     }
@@ -533,6 +629,9 @@ public final class SafeUnpickler {
 
   @SuppressWarnings("unchecked")
   private Map<Object, Object> asDict(Object o, String op) {
+    if (o instanceof PyObject p) {
+      return p.dictItems();
+    }
     if (!(o instanceof LinkedHashMap)) {
       throw error(op + " at byte offset " + (pos - 1) + ": expected a dict, found " + typeName(o));
     }

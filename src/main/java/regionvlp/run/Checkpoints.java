@@ -41,18 +41,30 @@ public final class Checkpoints {
 
   /** Saves {@code model} into {@code dir} (which must not exist yet). */
   public static void save(Path dir, DualEncoder model, ExperimentConfig config, Provenance provenance) {
+    Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+    for (Map.Entry<String, NDArray> e : model.params().all().entrySet()) {
+      tensors.put(e.getKey(), new Safetensors.Tensor(e.getValue().getShape().getShape(),
+          e.getValue().toFloatArray()));
+    }
+    save(dir, tensors, config, provenance, Map.of());
+  }
+
+  /**
+   * Saves parameter values (every parameter of a model built from {@code config}, by name) into {@code dir}
+   * (which must not exist yet), with extra text files beside them (e.g. where a converted checkpoint came from).
+   */
+  public static void save(Path dir, Map<String, Safetensors.Tensor> tensors, ExperimentConfig config,
+      Provenance provenance, Map<String, String> extraFiles) {
     try {
       Path parent = dir.toAbsolutePath().getParent();
       Files.createDirectories(parent);
       Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".");
-      Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
-      for (Map.Entry<String, NDArray> e : model.params().all().entrySet()) {
-        tensors.put(e.getKey(), new Safetensors.Tensor(e.getValue().getShape().getShape(),
-            e.getValue().toFloatArray()));
-      }
       AtomicFiles.write(tmp.resolve(WEIGHTS), Safetensors.toBytes(tensors, Map.of("format", FORMAT)));
       AtomicFiles.writeString(tmp.resolve(CONFIG), Json.MAPPER.writeValueAsString(config));
       provenance.write(tmp.resolve(PROVENANCE));
+      for (Map.Entry<String, String> e : extraFiles.entrySet()) {
+        AtomicFiles.writeString(tmp.resolve(e.getKey()), e.getValue());
+      }
       Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save checkpoint " + dir + ": " + e.getMessage(), e);

@@ -54,6 +54,22 @@ public record Provenance(String gitCommit, boolean gitDirty, long seed, String c
     }
   }
 
+  /** SHA-256 of a file's bytes, streamed (for the files a run or checkpoint was made from). */
+  static String sha256(Path file) {
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new regionvlp.data.InvalidInputFileException(file, "cannot read: " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Runs a git command in the working directory with a short timeout; null when git is unavailable. */
   private static String git(String... args) {
     try {

@@ -11,6 +11,7 @@ import regionvlp.features.ClipDataset;
 import regionvlp.features.FrameSampler;
 import regionvlp.features.TrainBatches;
 import regionvlp.model.DualEncoder;
+import regionvlp.model.TimmVit;
 import regionvlp.text.CaptionTokenizer;
 import regionvlp.text.TokenizedCaptions;
 import regionvlp.train.TrainLoop;
@@ -37,11 +38,19 @@ public final class Training {
     return run(cfg, out, log, (s, t) -> { });
   }
 
+  /** As {@link #run(ExperimentConfig, Path, Consumer, Progress, Path)} with the configured initialisation. */
+  public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log, Progress progress) {
+    return run(cfg, out, log, progress, null);
+  }
+
   /**
    * @param log receives human-readable log lines (stderr in the CLI)
    * @param progress told the step count after every step
+   * @param initVideoFrom a timm ViT checkpoint whose blocks initialise the region transformer (as the paper
+   *     initialises it from ViT-B/16), or null; recorded in metrics.jsonl with its SHA-256
    */
-  public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log, Progress progress) {
+  public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log, Progress progress,
+      Path initVideoFrom) {
     DataConfig data = cfg.data();
     requireSet("data.features", data.features());
     requireSet("data.trainMeta", data.trainMeta());
@@ -59,12 +68,19 @@ public final class Training {
     log.accept(String.format(Locale.ROOT, "train: %d videos, %d captions from %s; %d frames x %d regions",
         train.numVideos(), train.numCaptions(), data.trainMeta(), data.numFrames(), data.numRegions()));
 
-    try (RunDir run = RunDir.create(out, cfg);
-        NDManager root = NDManager.newBaseManager();
-        DualEncoder model = initialModel(cfg, root);
+    // The model is built before the run folder exists, so a bad --init-video-from file leaves nothing behind.
+    try (NDManager root = NDManager.newBaseManager();
+        DualEncoder model = initialModel(cfg, root, initVideoFrom, log);
+        RunDir run = RunDir.create(out, cfg);
         TrainBatches batches = new TrainBatches(train, tok, cfg.train().batchSize(),
             new FrameSampler(FrameSampler.Mode.RAND, data.faithfulSampling()), cfg.train().seed(),
             data.loaderThreads())) {
+      if (initVideoFrom != null) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("initVideoFrom", initVideoFrom.toAbsolutePath().toString());
+        r.put("sha256", Provenance.sha256(initVideoFrom));
+        run.log(r);
+      }
       log.accept(String.format(Locale.ROOT, "model: %,d parameters; %d steps per epoch, %d epochs; run dir %s",
           model.params().count(), batches.batchesPerEpoch(), cfg.train().epochs(), out));
       int perEpoch = batches.batchesPerEpoch();
@@ -105,6 +121,24 @@ public final class Training {
       log.accept(String.format(Locale.ROOT, "trained %d steps in %.1f s; checkpoint %s", steps, seconds, ckpt));
       return new Result(out, ckpt, lastLoss, steps, seconds);
     }
+  }
+
+  /**
+   * A fresh model as {@link #initialModel(ExperimentConfig, NDManager)} builds it, then, when {@code initVideoFrom}
+   * is given, its region transformer's blocks from that timm ViT checkpoint ({@link TimmVit}).
+   */
+  public static DualEncoder initialModel(ExperimentConfig cfg, NDManager manager, Path initVideoFrom,
+      Consumer<String> log) {
+    DualEncoder model = initialModel(cfg, manager);
+    if (initVideoFrom != null) {
+      try {
+        log.accept(TimmVit.initVideo(model.params(), cfg.model().video(), initVideoFrom).summary());
+      } catch (RuntimeException e) {
+        model.close();
+        throw e;
+      }
+    }
+    return model;
   }
 
   /** A fresh model, with the pretrained text transformer loaded when the config asks for it. */
