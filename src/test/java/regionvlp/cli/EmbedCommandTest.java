@@ -137,6 +137,32 @@ class EmbedCommandTest {
   }
 
   @Test
+  void towerOnlyFromACheckpointPoolsItsTransformer() throws Exception {
+    Path out = dir.resolve("tower.npy");
+    List<String> few = captions.subList(0, 4);
+    CliTest.Result r = CliTest.run("embed", "text", "--checkpoint", ckpt.toString(), "--text-tower-only",
+        "--pooling", "cls", "--captions", captionsFile("few.txt", few).toString(), "--out", out.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    float[][] got = rows(out);
+    float[][] expected = new float[few.size()][];
+    try (NDManager m = NDManager.newBaseManager()) {
+      Checkpoints.Loaded loaded = Checkpoints.load(ckpt, m);
+      try (DualEncoder model = loaded.model();
+          CaptionTokenizer tok = PretrainedText.tokenizer(model.config().text())) {
+        TokenizedCaptions t = tok.encode(few);
+        float[] h = model.textHidden(m.create(t.ids(), new ai.djl.ndarray.types.Shape(few.size(), t.length())),
+            m.create(t.mask(), new ai.djl.ndarray.types.Shape(few.size(), t.length()))).toFloatArray();
+        int w = model.config().text().width();
+        for (int i = 0; i < few.size(); i++) {
+          expected[i] = java.util.Arrays.copyOfRange(h, i * t.length() * w, i * t.length() * w + w);
+        }
+      }
+    }
+    assertThat(got[0]).hasSize(32); // the transformer's width, not the 256-d joint space
+    assertThat(maxAbsDiff(got, expected)).isLessThan(1e-6);
+  }
+
+  @Test
   void videoRowsFollowTheMetaOrder() throws Exception {
     Path out = dir.resolve("videos.npy");
     CliTest.Result r = CliTest.run("embed", "videos", "--checkpoint", ckpt.toString(), "--features",
