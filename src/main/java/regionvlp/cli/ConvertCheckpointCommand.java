@@ -20,9 +20,11 @@ import regionvlp.run.Json;
     footer = {"", "Examples:",
         "  regionvlp convert-checkpoint model_best.pth ckpt/demovlp-msrvtt",
         "  regionvlp convert-checkpoint cc_webvid_pretrained.pth ckpt/demovlp-pt --frames 8 --json",
+        "  regionvlp convert-checkpoint models/distilbert-base-uncased ckpt/start   # HF text tower + fresh video",
         "  regionvlp eval --checkpoint ckpt/demovlp-pt --dataset tsv --features F --meta test.tsv"})
 final class ConvertCheckpointCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "IN", description = "The authors' .pth (a Hugging Face folder: not yet).")
+  @Parameters(index = "0", paramLabel = "IN", description = "The authors' .pth, or a Hugging Face text model folder (config.json, "
+      + "model.safetensors, tokenizer.json).")
   Path in;
 
   @Parameters(index = "1", paramLabel = "OUT", description = "Checkpoint folder to create (must not exist).")
@@ -39,6 +41,14 @@ final class ConvertCheckpointCommand implements Callable<Integer> {
   @Option(names = "--text-heads", description = "Attention heads of DistilBERT (default: width/64).")
   int textHeads;
 
+  @Option(names = "--config", description = "For a Hugging Face folder: the preset or config file of the model "
+      + "built around its text tower (default: demovlp-finetune).")
+  String config = "demovlp-finetune";
+
+  @Option(names = "--set", description = "For a Hugging Face folder: override a config key, e.g. "
+      + "model.video.depth=4.")
+  java.util.List<String> sets = new java.util.ArrayList<>();
+
   @Option(names = "--json", description = "Print one JSON object on the last line.")
   boolean json;
 
@@ -47,7 +57,7 @@ final class ConvertCheckpointCommand implements Callable<Integer> {
     Console console = new Console(System.err);
     console.log("converting " + in + " -> " + out);
     CheckpointConversion.Result r = CheckpointConversion.convert(in, out,
-        new AuthorsCheckpoint.Options(frames, videoHeads, textHeads));
+        new AuthorsCheckpoint.Options(frames, videoHeads, textHeads), config, sets);
     r.lines().forEach(System.out::println);
     System.out.println("checkpoint: " + r.out());
     if (json) {

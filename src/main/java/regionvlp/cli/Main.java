@@ -20,7 +20,8 @@ import regionvlp.data.InvalidInputFileException;
       SynthCommand.class,
       TrainCommand.class,
       EvalCommand.class,
-      ConvertCheckpointCommand.class
+      ConvertCheckpointCommand.class,
+      EmbedCommand.class
     },
     footer = {
       "",
@@ -31,7 +32,8 @@ import regionvlp.data.InvalidInputFileException;
       "      --set data.trainMeta=data/synthvid/train.tsv --out runs/r1",
       "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --features data/synthvid/features \\",
       "      --meta data/synthvid --frames 4 --json",
-      "  regionvlp convert-checkpoint model_best.pth ckpt/demovlp   # the authors' .pth -> our checkpoint"
+      "  regionvlp convert-checkpoint model_best.pth ckpt/demovlp   # the authors' .pth -> our checkpoint",
+      "  regionvlp embed text --checkpoint runs/r1 --captions queries.txt --out queries.npy"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -222,7 +222,7 @@ public final class AuthorsCheckpoint {
     int ffn = dim(shape(sd, used, T + "transformer.layer.0.ffn.lin1.weight", 2), 0);
     TextEncoderConfig text = new TextEncoderConfig(dim(words, 0), textWidth, textDepth,
         heads(opts.textHeads(), textWidth, file, "text"), ffn, positions, CAPTION_TOKENS, 0.02,
-        TextEncoderConfig.Init.RANDOM);
+        TextEncoderConfig.Init.RANDOM, "", 1e-12, TextEncoderConfig.Activation.GELU); // DistilBERT's
     ModelConfig config;
     try {
       config = new ModelConfig(video, text, embedDim);

@@ -45,6 +45,11 @@ public final class DualEncoder implements AutoCloseable {
     return video.encode(regions, regionMask);
   }
 
+  /** The text tower. */
+  public TextEncoder textEncoder() {
+    return text;
+  }
+
   /** See {@link TextEncoder#hidden}. */
   public NDArray textHidden(NDArray ids, NDArray mask) {
     return text.hidden(ids, mask);

@@ -117,6 +117,34 @@ public final class Embedder {
     return new Encoded(global, sink == null ? null : sink.set());
   }
 
+  /**
+   * Pooled last hidden states of a text transformer, before any projection [count][W]: for checking a
+   * pretrained tower against its reference and for text-only similarity.
+   *
+   * @param manager parent of the per-chunk arrays
+   * @param chunk captions per forward pass
+   */
+  public static float[][] pooledText(TextEncoder tower, TokenizedCaptions tok, TextPooling pooling,
+      NDManager manager, int chunk) {
+    int n = tok.count();
+    int l = tok.length();
+    float[][] out = new float[n][];
+    for (int start = 0; start < n; start += chunk) {
+      int b = Math.min(chunk, n - start);
+      long[] ids = new long[b * l];
+      long[] mask = new long[b * l];
+      for (int i = 0; i < b; i++) {
+        tok.copyIds(start + i, ids, i * l);
+        tok.copyMask(start + i, mask, i * l);
+      }
+      try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
+        NDArray m = sub.create(mask, new Shape(b, l));
+        copyRows(pooling.pool(tower.hidden(sub.create(ids, new Shape(b, l)), m), m), out, start);
+      }
+    }
+    return out;
+  }
+
   /** Collects chunks of local embeddings [b, T, E] and masks [b, T] into one flat set. */
   private static final class LocalSink {
     private final int count;

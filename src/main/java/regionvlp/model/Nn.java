@@ -31,6 +31,17 @@ public final class Nn {
   }
 
   /**
+   * GELU, tanh approximation: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}, as Hugging Face's
+   * {@code gelu_new} / {@code gelu_pytorch_tanh} compute it.
+   */
+  public static NDArray geluTanh(NDArray x) {
+    NDArray cube = x.mul(x).mul(x);
+    NDArray inner = scale(x.add(scale(cube, 0.044715f)), (float) Math.sqrt(2.0 / Math.PI));
+    NDArray t = inner.tanh();
+    return scale(x.mul(t.add(scalar(t, 1f))), 0.5f);
+  }
+
+  /**
    * A 0-d constant that the engine owns, for scalar arithmetic on the autograd path.
    *
    * <p>DJL's {@code x.mul(Number)} wraps the number in an array backed by a Java direct buffer and closes

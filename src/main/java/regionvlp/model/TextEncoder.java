@@ -13,7 +13,9 @@ import ai.djl.nn.core.Embedding;
  *
  * <p>DistilBERT is post-norm: {@code h = LN_sa(h + Attn(h)); h = LN_out(h + FFN(h))}, learned positions,
  * no token types. Parameter names are the Hugging Face {@code DistilBertModel} names under
- * {@code text_model.}, and {@code txt_proj.1.*} for the head, as in the original state dict.
+ * {@code text_model.}, and {@code txt_proj.1.*} for the head, as in the original state dict. A BERT
+ * encoder is the same network (see {@link HfTextCheckpoint} for the name mapping); the LayerNorm epsilon
+ * and the feed-forward activation come from the config.
  */
 public final class TextEncoder {
   /** Prefix of the transformer's parameters. */
@@ -23,11 +25,26 @@ public final class TextEncoder {
 
   private final TextEncoderConfig cfg;
   private final Params params;
+  private final boolean hasHead;
 
   /** Registers this tower's parameters, initialised as Hugging Face initialises BERT (normal 0.02). */
   public TextEncoder(TextEncoderConfig cfg, int embedDim, Params params) {
+    this(cfg, params, embedDim);
+  }
+
+  /**
+   * The transformer alone, without the {@code txt_proj} head: for pooled hidden states of a pretrained tower
+   * ({@code embed text --text-tower-only}). {@link #encode} is unavailable on it.
+   */
+  public static TextEncoder transformerOnly(TextEncoderConfig cfg, Params params) {
+    return new TextEncoder(cfg, params, 0);
+  }
+
+  /** @param embedDim the head's output width, or 0 for no head */
+  private TextEncoder(TextEncoderConfig cfg, Params params, int embedDim) {
     this.cfg = cfg;
     this.params = params;
+    this.hasHead = embedDim > 0;
     int w = cfg.width();
     params.normal(PREFIX + "embeddings.word_embeddings.weight", cfg.initStd(), cfg.vocabSize(), w);
     params.normal(PREFIX + "embeddings.position_embeddings.weight", cfg.initStd(), cfg.maxPositions(), w);
@@ -49,9 +66,11 @@ public final class TextEncoder {
       params.constant(l + "output_layer_norm.weight", 1f, w);
       params.constant(l + "output_layer_norm.bias", 0f, w);
     }
-    double bound = 1.0 / Math.sqrt(w);
-    params.uniform(HEAD + "weight", bound, embedDim, w);
-    params.uniform(HEAD + "bias", bound, embedDim);
+    if (hasHead) {
+      double bound = 1.0 / Math.sqrt(w);
+      params.uniform(HEAD + "weight", bound, embedDim, w);
+      params.uniform(HEAD + "bias", bound, embedDim);
+    }
   }
 
   /** This tower's sizes. */
@@ -67,6 +86,9 @@ public final class TextEncoder {
    * @return global [B, E] ([CLS]), local [B, L-1, E] and the additive word mask [B, L-1]
    */
   public TextEmbeddings encode(NDArray ids, NDArray mask) {
+    if (!hasHead) {
+      throw new IllegalStateException("this text tower was built without its txt_proj head (transformerOnly)");
+    }
     NDArray maskF = mask.toType(DataType.FLOAT32, false); // [B, L]
     NDArray h = hidden(ids, maskF); // [B, L, W]
     NDArray out = Nn.linear(Activation.relu(h), p(HEAD + "weight"), p(HEAD + "bias")); // [B, L, E]
@@ -91,11 +113,12 @@ public final class TextEncoder {
           "ids: " + l + " tokens, but the position table has " + cfg.maxPositions());
     }
     NDArray maskF = mask.toType(DataType.FLOAT32, false); // [B, L]
+    float eps = (float) cfg.layerNormEps();
     NDArray words = Embedding.embedding(ids, p(PREFIX + "embeddings.word_embeddings.weight"),
         SparseFormat.DENSE).singletonOrThrow(); // [B, L, W]
     NDArray pos = p(PREFIX + "embeddings.position_embeddings.weight").get(new NDIndex(":" + l)); // [L, W]
     NDArray h = Nn.layerNorm(words.add(pos), p(PREFIX + "embeddings.LayerNorm.weight"),
-        p(PREFIX + "embeddings.LayerNorm.bias"), TextEncoderConfig.LN_EPS);
+        p(PREFIX + "embeddings.LayerNorm.bias"), eps);
     // Padding keys are excluded (HF fills them with the dtype minimum; -1e9 gives the same softmax).
     NDArray attnMask = maskF.sub(1f).mul(1e9f).reshape(b, 1, 1, l); // [B, 1, 1, L]
     for (int i = 0; i < cfg.depth(); i++) {
@@ -107,13 +130,21 @@ public final class TextEncoder {
           cfg.numHeads(), attnMask); // [B, L, W]
       NDArray sa = Nn.linear(ctx, p(pre + "attention.out_lin.weight"), p(pre + "attention.out_lin.bias"));
       h = Nn.layerNorm(sa.add(h), p(pre + "sa_layer_norm.weight"), p(pre + "sa_layer_norm.bias"),
-          TextEncoderConfig.LN_EPS);
-      NDArray ffn = Nn.linear(Nn.gelu(Nn.linear(h, p(pre + "ffn.lin1.weight"), p(pre + "ffn.lin1.bias"))),
+          eps);
+      NDArray ffn = Nn.linear(activation(Nn.linear(h, p(pre + "ffn.lin1.weight"), p(pre + "ffn.lin1.bias"))),
           p(pre + "ffn.lin2.weight"), p(pre + "ffn.lin2.bias"));
       h = Nn.layerNorm(ffn.add(h), p(pre + "output_layer_norm.weight"), p(pre + "output_layer_norm.bias"),
-          TextEncoderConfig.LN_EPS);
+          eps);
     }
     return h;
+  }
+
+  private NDArray activation(NDArray x) {
+    return switch (cfg.activation()) {
+      case GELU -> Nn.gelu(x);
+      case GELU_TANH -> Nn.geluTanh(x);
+      case RELU -> Activation.relu(x);
+    };
   }
 
   private NDArray p(String name) {

@@ -6,7 +6,9 @@
  * <ul>
  *   <li>ObjectTransformer (video tower) = {@link regionvlp.model.VideoEncoder}; its "space" attention
  *       (regions attend within their frame plus CLS; CLS attends to all) = {@code Attention.space}.
- *   <li>DistilBERT text model + {@code txt_proj} = {@link regionvlp.model.TextEncoder}.
+ *   <li>DistilBERT text model + {@code txt_proj} = {@link regionvlp.model.TextEncoder}; pretrained text
+ *       transformers load into it from MiniLM ({@link regionvlp.model.PretrainedText}) or from a Hugging
+ *       Face BERT / DistilBERT folder ({@link regionvlp.model.HfTextCheckpoint}).
  *   <li>ObjectRelation = {@link regionvlp.model.DualEncoder}; v_g / v_loc = {@link
  *       regionvlp.model.VideoEmbeddings} global / local; u_g / u_loc = {@link
  *       regionvlp.model.TextEmbeddings} global / local.

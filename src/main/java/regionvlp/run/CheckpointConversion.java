@@ -7,7 +7,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import ai.djl.ndarray.NDManager;
 import regionvlp.data.InvalidInputFileException;
+import regionvlp.data.Safetensors;
+import regionvlp.model.DualEncoder;
+import regionvlp.model.HfTextCheckpoint;
+import regionvlp.model.TextEncoderConfig;
 import regionvlp.model.AuthorsCheckpoint;
 import regionvlp.model.ModelConfig;
 
@@ -44,11 +49,20 @@ public final class CheckpointConversion {
    * @throws InvalidInputFileException if {@code in} is unreadable or does not fit the model
    */
   public static Result convert(Path in, Path out, AuthorsCheckpoint.Options options) {
+    return convert(in, out, options, "demovlp-finetune", List.of());
+  }
+
+  /**
+   * As {@link #convert(Path, Path, AuthorsCheckpoint.Options)}; for a Hugging Face folder, {@code configArg}
+   * (a preset or file) and {@code overrides} ({@code key=value}) describe the model built around its text tower.
+   */
+  public static Result convert(Path in, Path out, AuthorsCheckpoint.Options options, String configArg,
+      List<String> overrides) {
     if (Files.exists(out)) {
       throw new IllegalArgumentException(out + " already exists; choose a new output folder (nothing was written)");
     }
     if (Files.isDirectory(in)) {
-      return fromHuggingFaceFolder(in, out);
+      return fromHuggingFaceFolder(in, out, configArg, overrides);
     }
     if (!Files.isRegularFile(in)) {
       throw new InvalidInputFileException(in, "no such file or folder");
@@ -57,12 +71,42 @@ public final class CheckpointConversion {
   }
 
   /**
-   * The dispatch point for a Hugging Face folder ({@code config.json}, {@code model.safetensors}, {@code
-   * tokenizer.json}). TODO(issue 4): call the Hugging Face folder loader here once it exists.
+   * A Hugging Face folder ({@code config.json}, {@code model.safetensors}, {@code tokenizer.json}, BERT or
+   * DistilBERT) holds a text tower only. The checkpoint written is the model of {@code configArg} (default
+   * {@code demovlp-finetune}) with that tower ({@code model.text.init=HF}, sizes from the folder) and a freshly
+   * initialised region transformer and projections (the config's seed): a starting point for training, recorded
+   * as such in {@code source.json}.
+   * The config keeps the folder's absolute path, whose {@code tokenizer.json} tokenises the captions.
    */
-  static Result fromHuggingFaceFolder(Path folder, Path out) {
-    throw new IllegalArgumentException(folder + ": converting a Hugging Face folder (config.json + "
-        + "model.safetensors + tokenizer.json) is not yet supported; convert-checkpoint reads the authors' .pth");
+  static Result fromHuggingFaceFolder(Path folder, Path out, String configArg, List<String> overrides) {
+    List<String> sets = new java.util.ArrayList<>(overrides);
+    sets.add("model.text.init=HF");
+    sets.add("model.text.hfPath=" + folder.toAbsolutePath());
+    ExperimentConfig config = ConfigLoader.load(configArg, sets);
+    Map<String, Safetensors.Tensor> tensors;
+    try (NDManager manager = NDManager.newBaseManager();
+        DualEncoder model = Training.initialModel(config, manager)) {
+      tensors = Checkpoints.tensorsOf(model);
+    }
+    TextEncoderConfig text = config.model().text();
+    List<String> lines = List.of(
+        "text tower: " + text.depth() + " x " + text.width() + " from " + folder.toAbsolutePath()
+            + " (tokenizer: its tokenizer.json, " + text.maxLength() + " tokens)",
+        "video tower and projections: fresh initialisation (seed " + config.train().seed()
+            + "); train or fine-tune before evaluating");
+    Map<String, Object> source = new LinkedHashMap<>();
+    source.put("convertedFrom", folder.toAbsolutePath().toString());
+    source.put("sha256", Provenance.sha256(folder.resolve(HfTextCheckpoint.WEIGHTS)));
+    source.put("kind", "Hugging Face text model folder (text tower only)");
+    source.put("report", lines);
+    try {
+      String json = Json.MAPPER.writeValueAsString(config);
+      Checkpoints.save(out, tensors, config, Provenance.capture(config.train().seed(), json),
+          Map.of(SOURCE, Json.MAPPER.writeValueAsString(source)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return new Result(out, config, lines);
   }
 
   static Result fromAuthorsPth(Path in, Path out, AuthorsCheckpoint.Options options) {

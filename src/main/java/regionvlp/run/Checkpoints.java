@@ -41,12 +41,17 @@ public final class Checkpoints {
 
   /** Saves {@code model} into {@code dir} (which must not exist yet). */
   public static void save(Path dir, DualEncoder model, ExperimentConfig config, Provenance provenance) {
+    save(dir, tensorsOf(model), config, provenance, Map.of());
+  }
+
+  /** The model's parameter values by name, copied to the host. */
+  static Map<String, Safetensors.Tensor> tensorsOf(DualEncoder model) {
     Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, NDArray> e : model.params().all().entrySet()) {
       tensors.put(e.getKey(), new Safetensors.Tensor(e.getValue().getShape().getShape(),
           e.getValue().toFloatArray()));
     }
-    save(dir, tensors, config, provenance, Map.of());
+    return tensors;
   }
 
   /**

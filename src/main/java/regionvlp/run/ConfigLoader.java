@@ -2,6 +2,7 @@ package regionvlp.run;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
@@ -10,10 +11,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
+import regionvlp.model.HfTextCheckpoint;
+import regionvlp.model.TextEncoderConfig;
 
 /**
  * Resolves an {@link ExperimentConfig}: a complete preset (every key present, shipped as a resource) is
@@ -33,6 +38,7 @@ public final class ConfigLoader {
    */
   public static ExperimentConfig load(String configArg, List<String> overrides) {
     ObjectNode tree;
+    Set<String> explicit = new HashSet<>(); // keys the user set, as opposed to preset values
     if (PRESETS.contains(configArg)) {
       tree = preset(configArg);
     } else {
@@ -57,15 +63,89 @@ public final class ConfigLoader {
       }
       tree = preset(baseName);
       merge(tree, userObj, "", file.toString());
+      collectKeys(userObj, "", explicit);
     }
     for (String o : overrides) {
       applyOverride(tree, o);
+      explicit.add(o.substring(0, o.indexOf('=')).trim());
     }
+    resolveHfText(tree, explicit);
     return fromTree(tree, configArg);
   }
 
+  /** The text-tower keys whose values a Hugging Face folder's {@code config.json} determines. */
+  private static final List<String> HF_KEYS =
+      List.of("vocabSize", "width", "numHeads", "ffnDim", "maxPositions", "layerNormEps", "activation");
+
+  /**
+   * With {@code model.text.init = HF}, takes the tower's sizes from the folder's {@code config.json}, so a
+   * user names the folder and nothing else. A size the user set explicitly must agree with the folder, except
+   * {@code depth}, which may be smaller (the first layers are loaded). {@code hfPath} becomes absolute, so
+   * that the saved config still finds the folder (and its tokenizer) from another working directory.
+   */
+  private static void resolveHfText(ObjectNode tree, Set<String> explicit) {
+    if (!(tree.path("model").path("text") instanceof ObjectNode text)
+        || !"HF".equals(text.path("init").asText()) || text.path("hfPath").asText("").isEmpty()) {
+      return; // nothing to resolve; the record's own checks report a missing hfPath
+    }
+    // The caption length plays no part in the sizes; 3 (the minimum) keeps the folder's own checks from
+    // tripping over a length that the record check below reports better.
+    HfTextCheckpoint hf = HfTextCheckpoint.load(Path.of(text.path("hfPath").asText()), 3);
+    ObjectNode fromHf = Json.MAPPER.valueToTree(hf.config());
+    String source = hf.dir().resolve(HfTextCheckpoint.CONFIG).toString();
+    for (String key : HF_KEYS) {
+      JsonNode want = fromHf.get(key);
+      if (explicit.contains("model.text." + key) && !sameValue(text.get(key), want)) {
+        throw new IllegalArgumentException("model.text." + key + "=" + text.get(key) + " conflicts with " + source
+            + " (" + want + "); with model.text.init=HF the sizes come from the folder, so drop the key");
+      }
+      text.set(key, want);
+    }
+    int hfDepth = hf.config().depth();
+    if (!explicit.contains("model.text.depth")) {
+      text.put("depth", hfDepth);
+    } else if (text.path("depth").asInt() > hfDepth) {
+      throw new IllegalArgumentException("model.text.depth=" + text.get("depth") + " exceeds the " + hfDepth
+          + " layers of " + source);
+    }
+    text.put("hfPath", hf.dir().toString());
+  }
+
+  private static boolean sameValue(JsonNode a, JsonNode b) {
+    return a.isNumber() && b.isNumber() ? a.doubleValue() == b.doubleValue() : a.asText().equals(b.asText());
+  }
+
+  private static void collectKeys(ObjectNode node, String prefix, Set<String> out) {
+    node.fields().forEachRemaining(e -> {
+      if (e.getValue() instanceof ObjectNode child) {
+        collectKeys(child, prefix + e.getKey() + ".", out);
+      } else {
+        out.add(prefix + e.getKey());
+      }
+    });
+  }
+
+  /**
+   * Keys added to {@code model.text} after configs were first saved, with the value every older config
+   * meant; filled in when absent so that checkpoints written before them still load.
+   */
+  private static final Map<String, JsonNode> TEXT_KEYS_ADDED = Map.of(
+      "hfPath", TextNode.valueOf(""),
+      "layerNormEps", DoubleNode.valueOf(TextEncoderConfig.LN_EPS),
+      "activation", TextNode.valueOf(TextEncoderConfig.Activation.GELU.name()));
+
   /** Converts a complete tree to the record, turning validation failures into clear messages. */
   public static ExperimentConfig fromTree(JsonNode tree, String source) {
+    if (tree.path("model").path("text") instanceof ObjectNode text
+        && !TEXT_KEYS_ADDED.keySet().stream().allMatch(text::has)) {
+      tree = tree.deepCopy();
+      ObjectNode copy = (ObjectNode) tree.path("model").path("text");
+      TEXT_KEYS_ADDED.forEach((k, v) -> {
+        if (!copy.has(k)) {
+          copy.set(k, v);
+        }
+      });
+    }
     try {
       return Json.MAPPER.treeToValue(tree, ExperimentConfig.class);
     } catch (JsonProcessingException e) {

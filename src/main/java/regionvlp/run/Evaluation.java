@@ -18,6 +18,7 @@ import regionvlp.eval.Similarity;
 import regionvlp.features.ClipDataset;
 import regionvlp.model.DualEncoder;
 import regionvlp.model.Embedder;
+import regionvlp.model.PretrainedText;
 import regionvlp.text.CaptionTokenizer;
 import regionvlp.text.TokenizedCaptions;
 
@@ -118,7 +119,7 @@ public final class Evaluation {
   public static Report run(DualEncoder model, NDManager manager, ClipDataset ds, String datasetName, Path meta,
       boolean headerSkip, IntConsumer progress, Scoring scoring) {
     TokenizedCaptions tok;
-    try (CaptionTokenizer tokenizer = CaptionTokenizer.bundled(model.config().text().maxLength())) {
+    try (CaptionTokenizer tokenizer = PretrainedText.tokenizer(model.config().text())) {
       tok = tokenizer.encode(ds.captions());
     }
     Embedder embedder = new Embedder(model, manager, 64);

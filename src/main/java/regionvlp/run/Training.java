@@ -12,6 +12,9 @@ import regionvlp.features.FrameSampler;
 import regionvlp.features.TrainBatches;
 import regionvlp.model.DualEncoder;
 import regionvlp.model.TimmVit;
+import regionvlp.model.HfTextCheckpoint;
+import regionvlp.model.PretrainedText;
+import regionvlp.model.TextEncoderConfig;
 import regionvlp.text.CaptionTokenizer;
 import regionvlp.text.TokenizedCaptions;
 import regionvlp.train.TrainLoop;
@@ -62,7 +65,7 @@ public final class Training {
         Path.of(data.valMeta()), data.faithfulHeaderSkip(), data.numFrames(),
         cfg.model().video().featureDim(), data.numRegions(), false);
     TokenizedCaptions tok;
-    try (CaptionTokenizer tokenizer = CaptionTokenizer.bundled(cfg.model().text().maxLength())) {
+    try (CaptionTokenizer tokenizer = PretrainedText.tokenizer(cfg.model().text())) {
       tok = tokenizer.encode(train.captions());
     }
     log.accept(String.format(Locale.ROOT, "train: %d videos, %d captions from %s; %d frames x %d regions",
@@ -144,8 +147,16 @@ public final class Training {
   /** A fresh model, with the pretrained text transformer loaded when the config asks for it. */
   public static DualEncoder initialModel(ExperimentConfig cfg, NDManager manager) {
     DualEncoder model = new DualEncoder(cfg.model(), manager, cfg.train().seed());
-    if (cfg.model().text().init() == regionvlp.model.TextEncoderConfig.Init.MINILM) {
-      regionvlp.model.PretrainedText.loadMiniLm(model.params(), cfg.model().text());
+    TextEncoderConfig text = cfg.model().text();
+    try {
+      switch (text.init()) {
+        case MINILM -> PretrainedText.loadMiniLm(model.params(), text);
+        case HF -> HfTextCheckpoint.load(Path.of(text.hfPath()), text.maxLength()).loadInto(model.params(), text);
+        case RANDOM -> { }
+      }
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
     }
     return model;
   }

@@ -95,12 +95,28 @@ class ConvertCheckpointCommandTest {
   }
 
   @Test
-  void aHuggingFaceFolderIsNotYetSupportedAndSaysSo() throws Exception {
-    Path hf = Files.createDirectories(dir.resolve("hf"));
-    CliTest.Result r = CliTest.run("convert-checkpoint", hf.toString(), dir.resolve("o").toString());
-    assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("Hugging Face folder").contains("not yet supported");
-    assertThat(dir.resolve("o")).doesNotExist();
+  void aHuggingFaceFolderBecomesACheckpointWithItsTextTower() throws Exception {
+    Path hf = regionvlp.model.HfTextCheckpointTest.fixture("distilbert-tiny");
+    Path out = dir.resolve("o");
+    CliTest.Result r = CliTest.run("convert-checkpoint", hf.toString(), out.toString(), "--config", "quickstart",
+        "--set", "model.video.width=16", "--set", "model.video.numHeads=2", "--set", "model.video.mlpDim=32",
+        "--set", "model.embedDim=8", "--set", "model.text.maxLength=16");
+    assertThat(r.exit()).as(r.err()).isEqualTo(0);
+    assertThat(r.out()).contains("fresh initialisation");
+    var folder = regionvlp.model.HfTextCheckpoint.load(hf, 16);
+    try (NDManager m = NDManager.newBaseManager()) {
+      Checkpoints.Loaded loaded = Checkpoints.load(out, m);
+      try (DualEncoder model = loaded.model()) {
+        var expected = folder.tensors(loaded.config().model().text());
+        assertThat(expected).isNotEmpty();
+        for (var e : expected.entrySet()) {
+          assertThat(model.params().get(e.getKey()).toFloatArray()).as(e.getKey())
+              .containsExactly(e.getValue().values());
+        }
+        assertThat(loaded.config().model().video().width()).isEqualTo(16);
+      }
+    }
+    assertThat(Files.readString(out.resolve("source.json"))).contains("text tower only");
   }
 
   @Test

@@ -14,7 +14,8 @@ class DualEncoderTest {
   static final long SEED = 7;
   static final ModelConfig CFG = new ModelConfig(
       new VideoEncoderConfig(8, 16, 2, 2, 24, 2, 5, 0.02),
-      new TextEncoderConfig(50, 16, 2, 2, 24, 12, 7, 0.02, TextEncoderConfig.Init.RANDOM),
+      new TextEncoderConfig(50, 16, 2, 2, 24, 12, 7, 0.02, TextEncoderConfig.Init.RANDOM, "",
+          TextEncoderConfig.LN_EPS, TextEncoderConfig.Activation.GELU),
       12);
 
   static float[] randomRegions(SplittableRandom r, int n) {

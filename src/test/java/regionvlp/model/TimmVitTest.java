@@ -29,7 +29,8 @@ class TimmVitTest {
 
   static ModelConfig config(int depth, int width) {
     return new ModelConfig(new VideoEncoderConfig(10, width, depth, 3, 4 * width, 2, 5, 0.02),
-        new TextEncoderConfig(10, 4, 1, 1, 4, 4, 3, 0.02, TextEncoderConfig.Init.RANDOM), 7);
+        new TextEncoderConfig(10, 4, 1, 1, 4, 4, 3, 0.02, TextEncoderConfig.Init.RANDOM, "", 1e-12,
+            TextEncoderConfig.Activation.GELU), 7);
   }
 
   /** The same state dict as safetensors, written by our writer from the torch file's values. */

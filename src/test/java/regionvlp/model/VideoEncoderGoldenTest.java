@@ -46,7 +46,7 @@ class VideoEncoderGoldenTest {
     VideoEncoderConfig vc = new VideoEncoderConfig(feat, width, s.path("depth").asInt(), s.path("heads").asInt(),
         4 * width, frames, regions, 0.02);
     ModelConfig cfg = new ModelConfig(vc, new TextEncoderConfig(10, 4, 1, 1, 4, 4, 3, 0.02,
-        TextEncoderConfig.Init.RANDOM), embed);
+        TextEncoderConfig.Init.RANDOM, "", TextEncoderConfig.LN_EPS, TextEncoderConfig.Activation.GELU), embed);
     try (NDManager m = NDManager.newBaseManager(); DualEncoder model = new DualEncoder(cfg, m, 3)) {
       Set<String> unused = new HashSet<>();
       Set<String> loaded = new HashSet<>();
