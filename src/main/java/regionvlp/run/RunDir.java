@@ -60,7 +60,8 @@ public final class RunDir implements AutoCloseable {
   public static RunDir create(Path dir, ExperimentConfig config) {
     try {
       if (Files.exists(dir.resolve("config.json")) || Files.exists(dir.resolve("checkpoints"))) {
-        throw new IllegalArgumentException(dir + " already holds a run; choose a new --out");
+        throw new IllegalArgumentException(dir + " already holds a run; choose a new --out, or continue it with"
+            + " train --resume " + dir);
       }
       Files.createDirectories(dir);
       String json = Json.MAPPER.writeValueAsString(config);
@@ -90,7 +91,8 @@ public final class RunDir implements AutoCloseable {
         for (Path p : (Iterable<Path>) s.sorted()::iterator) {
           String name = p.getFileName().toString();
           Matcher m = STEP_DIR.matcher(name);
-          boolean stale = name.startsWith(".step-") && Files.isDirectory(p)
+          // Temporary checkpoint folders and temporary files of `last` (AtomicFiles names them .last*.tmp).
+          boolean stale = name.startsWith(".step-") || name.startsWith(".last") && name.endsWith(".tmp")
               || m.matches() && Long.parseLong(m.group(1)) > step;
           if (stale) {
             log.accept("removing " + p + " (written after checkpoints/last was last updated)");

@@ -19,8 +19,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import regionvlp.data.Safetensors;
 import regionvlp.data.synth.SynthConfig;
 import regionvlp.data.synth.SynthVid;
@@ -33,9 +31,9 @@ import regionvlp.train.AdamW;
 
 /**
  * Acceptance test of exact resume (issue 4). Training runs as a real separate JVM ({@code regionvlp.cli.Main}
- * on this test's class path), is killed with SIGKILL ({@link Process#destroyForcibly()}), once at whatever
- * point it has reached mid-run and once at each dangerous point of a checkpoint write, and is continued
- * with {@code train --resume} in another JVM. Every checkpoint left behind must be readable, and the final
+ * on this test's class path), is killed with SIGKILL ({@link Process#destroyForcibly()}), at whatever point
+ * it has reached mid-run and at the two dangerous points of a checkpoint write, and is continued with
+ * {@code train --resume} in another JVM. Every checkpoint left behind must be readable, and the final
  * weights must equal, bit for bit, those of a run with the same seed that was never interrupted.
  *
  * <p>Every JVM runs PyTorch with one intra-op and one inter-op thread, so that all of them execute the
@@ -78,8 +76,13 @@ class ResumeAfterKillTest {
     assertThat(referenceLoss.keySet()).hasSize(TOTAL_STEPS);
   }
 
+  /**
+   * Killed at whatever step it has reached mid-run; then the resumed process is killed too, at the most
+   * delicate moment of its next checkpoint: the folder is in place but {@code last} still names the older
+   * one (a test-only hook, {@code regionvlp.test.haltAt}, blocks it exactly there); then resumed again.
+   */
   @Test
-  void killedMidRunThenResumedGivesTheUninterruptedWeightsBitForBit() throws Exception {
+  void killedMidRunAndAgainBeforeLastIsUpdatedThenResumedGivesTheUninterruptedWeightsBitForBit() throws Exception {
     Path run = dir.resolve("killed");
     Child c = train(run, List.of());
     // Kill once a checkpoint exists and training has moved past it (logEvery 1: one metrics line per step).
@@ -89,46 +92,50 @@ class ResumeAfterKillTest {
     assertThat(killedAt).as("killed mid-run").isLessThan(TOTAL_STEPS);
     assertEveryCheckpointReadable(run);
 
-    Child r = resume(run);
+    String next = "step-" + (killedAt + CHECKPOINT_EVERY); // periodic, or the final one
+    Child h = resume(run, List.of("-Dregionvlp.test.haltAt=before-last:" + next));
+    h.awaitWhileAlive(() -> h.log().contains("halted at before-last"));
+    h.kill();
+    assertThat(h.log()).contains("from step-" + killedAt);
+    assertThat(lastStep(run)).isEqualTo(killedAt);
+    assertThat(run.resolve("checkpoints").resolve(next).resolve(Checkpoints.TRAINER_STATE)).exists();
+    assertEveryCheckpointReadable(run);
+
+    Child r = resume(run, List.of());
     assertThat(r.waitForExit()).as(r.log()).isZero();
-    assertThat(r.log()).contains("resuming").contains("from step-" + killedAt);
+    assertThat(r.log()).contains("from step-" + killedAt).contains("removing " + run.resolve("checkpoints").resolve(next));
     assertSameAsUninterrupted(run);
     Provenance p = Provenance.read(run.resolve("provenance.json"));
-    assertThat(p.resumes()).hasSize(1);
-    assertThat(p.resumes().get(0).step()).isEqualTo(killedAt);
-    assertThat(p.resumes().get(0).checkpoint()).isEqualTo("checkpoints/step-" + killedAt);
+    assertThat(p.resumes()).hasSize(2).allSatisfy(e -> {
+      assertThat(e.step()).isEqualTo(killedAt);
+      assertThat(e.checkpoint()).isEqualTo("checkpoints/step-" + killedAt);
+    });
   }
 
   /**
-   * The two moments of a checkpoint write where a crash is most dangerous: all files written in the
-   * temporary folder but not renamed into place, and the folder in place but {@code last} not yet updated.
-   * A test-only hook ({@code regionvlp.test.haltAt}) blocks the child exactly there for the kill.
+   * Killed while writing a checkpoint, with every file of it written and synced in its temporary folder
+   * but the folder not yet renamed into place (the test-only hook blocks it there).
    */
-  @ParameterizedTest
-  @ValueSource(strings = {"before-rename", "before-last"})
-  void killedInsideACheckpointWriteLeavesLastOnACompleteCheckpoint(String point) throws Exception {
-    Path run = dir.resolve("halted-" + point);
+  @Test
+  void killedBeforeANewCheckpointIsRenamedIntoPlaceLeavesLastOnTheOldOne() throws Exception {
+    Path run = dir.resolve("halted-before-rename");
     String halted = "step-" + 2 * CHECKPOINT_EVERY;
-    Child c = train(run, List.of("-Dregionvlp.test.haltAt=" + point + ":" + halted));
-    c.awaitWhileAlive(() -> c.log().contains("halted at " + point));
+    Child c = train(run, List.of("-Dregionvlp.test.haltAt=before-rename:" + halted));
+    c.awaitWhileAlive(() -> c.log().contains("halted at before-rename"));
     c.kill();
 
     Path ckpts = run.resolve("checkpoints");
     assertThat(Files.readString(ckpts.resolve("last")).trim()).isEqualTo("step-" + CHECKPOINT_EVERY);
+    // Really killed mid-write: the new checkpoint's files exist, but only in the temporary folder.
+    assertThat(ckpts.resolve(halted)).doesNotExist();
     List<Path> temp = listing(ckpts).stream().filter(p -> p.getFileName().toString().startsWith(".")).toList();
-    if (point.equals("before-rename")) {
-      // Really killed mid-write: the new checkpoint's files exist, but only in the temporary folder.
-      assertThat(ckpts.resolve(halted)).doesNotExist();
-      assertThat(temp).hasSize(1);
-      assertThat(temp.get(0).getFileName().toString()).startsWith("." + halted + ".");
-      assertThat(temp.get(0).resolve(Checkpoints.OPTIMIZER)).exists();
-    } else {
-      assertThat(ckpts.resolve(halted).resolve(Checkpoints.TRAINER_STATE)).exists();
-      assertThat(temp).isEmpty();
-    }
+    assertThat(temp).singleElement().satisfies(t -> {
+      assertThat(t.getFileName().toString()).startsWith("." + halted + ".");
+      assertThat(t.resolve(Checkpoints.OPTIMIZER)).exists();
+    });
     assertEveryCheckpointReadable(run);
 
-    Child r = resume(run);
+    Child r = resume(run, List.of());
     assertThat(r.waitForExit()).as(r.log()).isZero();
     assertThat(r.log()).contains("from step-" + CHECKPOINT_EVERY);
     assertThat(listing(ckpts)).noneMatch(p -> p.getFileName().toString().startsWith("."));
@@ -157,12 +164,19 @@ class ResumeAfterKillTest {
   }
 
   static void assertSameAsUninterrupted(Path run) throws IOException {
-    Map<String, float[]> w = weights(run.resolve("checkpoints").resolve("step-" + TOTAL_STEPS));
-    assertThat(w.keySet()).isEqualTo(reference.keySet());
+    assertSameWeights(reference, run.resolve("checkpoints").resolve("step-" + TOTAL_STEPS));
+    // metrics.jsonl: each step exactly once, with the loss of the uninterrupted run.
+    assertThat(lossByStep(run)).isEqualTo(referenceLoss);
+  }
+
+  /** Bitwise equality of every tensor; on failure, names the tensors that differ and the max abs diff. */
+  static void assertSameWeights(Map<String, float[]> expected, Path ckpt) {
+    Map<String, float[]> w = weights(ckpt);
+    assertThat(w.keySet()).isEqualTo(expected.keySet());
     double maxDiff = 0;
     List<String> differing = new ArrayList<>();
-    for (String name : reference.keySet()) {
-      float[] a = reference.get(name);
+    for (String name : expected.keySet()) {
+      float[] a = expected.get(name);
       float[] b = w.get(name);
       boolean same = true;
       for (int i = 0; i < a.length; i++) {
@@ -173,10 +187,8 @@ class ResumeAfterKillTest {
         differing.add(name);
       }
     }
-    assertThat(differing).as("tensors not bitwise equal to the uninterrupted run (max abs diff %s)", maxDiff)
+    assertThat(differing).as("tensors of %s not bitwise equal to the reference (max abs diff %s)", ckpt, maxDiff)
         .isEmpty();
-    // metrics.jsonl: each step exactly once, with the loss of the uninterrupted run.
-    assertThat(lossByStep(run)).isEqualTo(referenceLoss);
   }
 
   static Map<String, float[]> weights(Path ckpt) {
@@ -220,8 +232,9 @@ class ResumeAfterKillTest {
         "--out", run.toString());
   }
 
-  static Child resume(Path run) throws IOException {
-    return Child.start(run.getFileName() + "-resume", List.of(), "train", "--resume", run.toString());
+  static Child resume(Path run, List<String> jvmArgs) throws IOException {
+    return Child.start(run.getFileName() + "-resume-" + System.nanoTime(), jvmArgs, "train", "--resume",
+        run.toString());
   }
 
   /** A {@code regionvlp} JVM with its stdout and stderr in files. */
