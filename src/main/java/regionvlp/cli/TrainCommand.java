@@ -7,27 +7,30 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import regionvlp.run.ConfigLoader;
-import regionvlp.run.ExperimentConfig;
 import regionvlp.run.Training;
 
-/** {@code regionvlp train}: one training run from a config. */
+/** {@code regionvlp train}: one training run from a config, or the continuation of an interrupted one. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train the dual encoder from a config (a preset name or a JSON file).",
-    footer = {"", "Example:",
+    description = "Train the dual encoder from a config (a preset name or a JSON file), or continue an"
+        + " interrupted run with --resume.",
+    footer = {"", "Examples:",
         "  regionvlp train --config quickstart --set data.features=DATA/features \\",
-        "      --set data.trainMeta=DATA/train.tsv --set train.epochs=3 --out runs/r1",
+        "      --set data.trainMeta=DATA/train.tsv --set train.checkpointEvery=100 --out runs/r1",
+        "  regionvlp train --resume runs/r1      # after a crash or kill: continues from checkpoints/last",
         "  regionvlp train --config demovlp-pretrain --init-video-from jx_vit_base_p16_224-80ecf9dd.pth \\",
         "      --set data.features=DATA/features --set data.trainMeta=DATA/train.tsv --out runs/pt"})
 final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--config", required = true,
+  @Option(names = "--config",
       description = "Preset (quickstart, demovlp-pretrain, demovlp-finetune) or JSON file; "
-          + "a file may name its base preset under \"preset\".")
+          + "a file may name its base preset under \"preset\". Required unless --resume.")
   String config;
 
-  @Option(names = "--set", description = "Override one config key, e.g. train.lr=1e-4 (repeatable).")
+  @Option(names = "--set", description = "Override one config key, e.g. train.lr=1e-4 (repeatable). With"
+      + " --resume only data.features, data.trainMeta, data.valMeta, data.loaderThreads, train.logEvery and"
+      + " train.checkpointEvery.")
   List<String> overrides = new ArrayList<>();
 
-  @Option(names = "--out", required = true, description = "Run directory to create.")
+  @Option(names = "--out", description = "Run directory to create. Required unless --resume.")
   Path out;
 
   @Option(names = "--init-video-from", paramLabel = "FILE",
@@ -36,12 +39,35 @@ final class TrainCommand implements Callable<Integer> {
           + "Needs model.video.width and mlpDim to match the ViT (768 and 3072 for ViT-B/16).")
   Path initVideoFrom;
 
+  @Option(names = "--resume", paramLabel = "RUNDIR", description = "Continue the run in RUNDIR from the"
+      + " checkpoint checkpoints/last names, with the run's own config.json, to its configured end. The"
+      + " final weights equal those of an uninterrupted run.")
+  Path resume;
+
   @Override
   public Integer call() {
-    ExperimentConfig cfg = ConfigLoader.load(config, overrides);
     Console console = new Console(System.err);
-    Training.Result r = Training.run(cfg, out, console::log,
-        (step, total) -> console.ttyProgress("train", step, total), initVideoFrom);
+    Training.Progress progress = (step, total) -> console.ttyProgress("train", step, total);
+    Training.Result r;
+    if (resume != null) {
+      if (config != null) {
+        throw new IllegalArgumentException("--resume continues " + resume + " with its own config.json;"
+            + " drop --config (--set may still move the data or change logging: see --help)");
+      }
+      if (out != null) {
+        throw new IllegalArgumentException("--resume continues in " + resume + " itself; drop --out");
+      }
+      if (initVideoFrom != null) {
+        throw new IllegalArgumentException("--init-video-from initialises a new run; --resume continues from its"
+            + " checkpoint, so drop --init-video-from");
+      }
+      r = Training.resume(resume, overrides, console::log, progress);
+    } else {
+      if (config == null || out == null) {
+        throw new IllegalArgumentException("train needs --config and --out (or --resume RUNDIR)");
+      }
+      r = Training.run(ConfigLoader.load(config, overrides), out, console::log, progress, initVideoFrom);
+    }
     System.out.println("run directory: " + r.runDir());
     System.out.println("checkpoint:    " + r.checkpoint());
     return 0;

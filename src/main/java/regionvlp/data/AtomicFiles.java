@@ -63,6 +63,9 @@ public final class AtomicFiles {
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       tmp = null;
+      if (durable) {
+        syncDirectory(dir);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
     } finally {
@@ -73,6 +76,25 @@ public final class AtomicFiles {
           // The write already failed; the temp file is the lesser problem.
         }
       }
+    }
+  }
+
+  /**
+   * Forces a folder's entries (creations, renames) to disk, so that a rename survives a power cut and not
+   * only a process crash. POSIX allows opening a directory for this; where the platform refuses (Windows),
+   * nothing is done, as the rename there is already as durable as the platform makes it.
+   */
+  public static void syncDirectory(Path dir) {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(dir, StandardOpenOption.READ);
+    } catch (IOException e) {
+      return; // the platform cannot open a folder (Windows): see above
+    }
+    try (ch) {
+      ch.force(true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sync folder " + dir + ": " + e.getMessage(), e);
     }
   }
 }

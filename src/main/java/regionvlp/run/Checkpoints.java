@@ -10,19 +10,29 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import regionvlp.data.InvalidInputFileException;
 import regionvlp.data.Safetensors;
 import regionvlp.model.DualEncoder;
+import regionvlp.train.AdamW;
 
 /**
  * Our checkpoint: a folder holding {@code model.safetensors} (every parameter, float32, named as in the
  * original state dict), {@code config.json} (the resolved experiment config, enough to rebuild the model)
- * and {@code provenance.json}. Each file is written atomically; the folder is written under a temporary
- * name and renamed into place last, so a crash never leaves half a checkpoint.
+ * and {@code provenance.json}. A checkpoint written during training also holds what an exact resume needs:
+ * {@code optimizer.safetensors} (the AdamW moments {@code exp_avg.NAME} and {@code exp_avg_sq.NAME}, with
+ * the step in the metadata) and {@code trainer-state.json} ({@link TrainerState}).
+ *
+ * <p>Crash safety: the files are written into a temporary folder {@code .NAME.*} beside the target, each
+ * one synced, then the folder is synced and renamed into place and its parent synced. A reader therefore
+ * sees a complete checkpoint or none; a crash leaves at most a temporary folder, which
+ * {@code train --resume} removes.
  */
 public final class Checkpoints {
   /** Weights file name. */
@@ -31,27 +41,43 @@ public final class Checkpoints {
   public static final String CONFIG = "config.json";
   /** Provenance file name. */
   public static final String PROVENANCE = "provenance.json";
+  /** Optimizer state file name (training checkpoints only). */
+  public static final String OPTIMIZER = "optimizer.safetensors";
+  /** Trainer state file name (training checkpoints only). */
+  public static final String TRAINER_STATE = "trainer-state.json";
   /** Format version written into the safetensors metadata. */
   public static final String FORMAT = "regionvlp-checkpoint-1";
+  /** Format version of {@link #OPTIMIZER}. */
+  public static final String OPTIMIZER_FORMAT = "regionvlp-adamw-1";
+  private static final String FIRST = "exp_avg.";
+  private static final String SECOND = "exp_avg_sq.";
 
   private Checkpoints() {}
 
   /** A model loaded with the config it was trained with. */
   public record Loaded(DualEncoder model, ExperimentConfig config, Path dir) {}
 
+  /**
+   * What a training checkpoint holds beyond the model.
+   *
+   * @param trainer where the run stands
+   * @param optimizer the optimizer whose moments are saved, or null to save none (a run's final
+   *     checkpoint: nothing is left to continue, and the moments would triple its size)
+   */
+  public record Resumable(TrainerState trainer, AdamW optimizer) {}
+
   /** Saves {@code model} into {@code dir} (which must not exist yet). */
   public static void save(Path dir, DualEncoder model, ExperimentConfig config, Provenance provenance) {
-    save(dir, tensorsOf(model), config, provenance, Map.of());
+    save(dir, model, config, provenance, null);
   }
 
-  /** The model's parameter values by name, copied to the host. */
-  static Map<String, Safetensors.Tensor> tensorsOf(DualEncoder model) {
-    Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
-    for (Map.Entry<String, NDArray> e : model.params().all().entrySet()) {
-      tensors.put(e.getKey(), new Safetensors.Tensor(e.getValue().getShape().getShape(),
-          e.getValue().toFloatArray()));
-    }
-    return tensors;
+  /**
+   * Saves {@code model}, and the training state when {@code training} is not null, into {@code dir}
+   * (which must not exist yet).
+   */
+  public static void save(Path dir, DualEncoder model, ExperimentConfig config, Provenance provenance,
+      Resumable training) {
+    write(dir, tensorsOf(model), config, provenance, training, Map.of());
   }
 
   /**
@@ -60,19 +86,72 @@ public final class Checkpoints {
    */
   public static void save(Path dir, Map<String, Safetensors.Tensor> tensors, ExperimentConfig config,
       Provenance provenance, Map<String, String> extraFiles) {
+    write(dir, tensors, config, provenance, null, extraFiles);
+  }
+
+  /** The model's parameter values by name, copied to the host. */
+  static Map<String, Safetensors.Tensor> tensorsOf(DualEncoder model) {
+    return tensors("", model.params().all());
+  }
+
+  private static void write(Path dir, Map<String, Safetensors.Tensor> weights, ExperimentConfig config,
+      Provenance provenance, Resumable training, Map<String, String> extraFiles) {
+    Path parent = dir.toAbsolutePath().getParent();
+    Path tmp = null;
     try {
-      Path parent = dir.toAbsolutePath().getParent();
       Files.createDirectories(parent);
-      Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".");
-      AtomicFiles.write(tmp.resolve(WEIGHTS), Safetensors.toBytes(tensors, Map.of("format", FORMAT)));
+      tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".");
+      AtomicFiles.write(tmp.resolve(WEIGHTS), Safetensors.toBytes(weights, Map.of("format", FORMAT)));
+      if (training != null) {
+        AdamW opt = training.optimizer();
+        if (opt != null) {
+          Map<String, Safetensors.Tensor> moments = tensors(FIRST, opt.firstMoments());
+          moments.putAll(tensors(SECOND, opt.secondMoments()));
+          AtomicFiles.write(tmp.resolve(OPTIMIZER), Safetensors.toBytes(moments,
+              Map.of("format", OPTIMIZER_FORMAT, "step", Long.toString(opt.step()))));
+        }
+        AtomicFiles.writeString(tmp.resolve(TRAINER_STATE), Json.MAPPER.writeValueAsString(training.trainer()));
+      }
       AtomicFiles.writeString(tmp.resolve(CONFIG), Json.MAPPER.writeValueAsString(config));
       provenance.write(tmp.resolve(PROVENANCE));
       for (Map.Entry<String, String> e : extraFiles.entrySet()) {
         AtomicFiles.writeString(tmp.resolve(e.getKey()), e.getValue());
       }
-      Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.syncDirectory(tmp);
+      CrashPoint.reached(CrashPoint.BEFORE_RENAME, dir);
+      Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+      tmp = null;
+      AtomicFiles.syncDirectory(parent);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save checkpoint " + dir + ": " + e.getMessage(), e);
+    } finally {
+      if (tmp != null) {
+        try {
+          deleteTree(tmp);
+        } catch (UncheckedIOException ignored) {
+          // The save already failed; a leftover temporary folder is never read and resume removes it.
+        }
+      }
+    }
+  }
+
+  private static Map<String, Safetensors.Tensor> tensors(String prefix, Map<String, NDArray> arrays) {
+    Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+      out.put(prefix + e.getKey(), new Safetensors.Tensor(e.getValue().getShape().getShape(),
+          e.getValue().toFloatArray()));
+    }
+    return out;
+  }
+
+  /** Deletes a folder and everything in it; best effort, for leftovers that are never read. */
+  static void deleteTree(Path root) {
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + root + ": " + e.getMessage(), e);
     }
   }
 
@@ -137,5 +216,78 @@ public final class Checkpoints {
       throw e;
     }
     return new Loaded(model, cfg, dir);
+  }
+
+  /**
+   * Reads a checkpoint's {@code trainer-state.json}.
+   *
+   * @throws InvalidInputFileException if it is missing (a final or converted checkpoint), unreadable or of
+   *     another format
+   */
+  public static TrainerState readTrainerState(Path dir) {
+    Path file = dir.resolve(TRAINER_STATE);
+    if (!Files.isRegularFile(file)) {
+      throw new InvalidInputFileException(dir, "holds no " + TRAINER_STATE
+          + ": not written by train (a converted checkpoint?), so training cannot continue from it");
+    }
+    TrainerState state;
+    try {
+      state = Json.MAPPER.readValue(file.toFile(), TrainerState.class);
+    } catch (IOException e) {
+      throw new InvalidInputFileException(file, "cannot read trainer state: " + e.getMessage(), e);
+    }
+    if (!TrainerState.FORMAT.equals(state.format())) {
+      throw new InvalidInputFileException(file, "expected format " + TrainerState.FORMAT + ", found "
+          + state.format());
+    }
+    return state;
+  }
+
+  /**
+   * Copies a checkpoint's optimizer state into {@code optimizer}.
+   *
+   * @throws InvalidInputFileException if {@code optimizer.safetensors} is missing or does not match the
+   *     optimizer's parameters or {@code expectedStep}
+   */
+  public static void restoreOptimizer(Path dir, AdamW optimizer, long expectedStep) {
+    Path file = dir.resolve(OPTIMIZER);
+    if (!Files.isRegularFile(file)) {
+      throw new InvalidInputFileException(dir, "holds no " + OPTIMIZER + " (a run's final checkpoint keeps"
+          + " only the weights), so training cannot continue from it");
+    }
+    Safetensors.Contents c = Safetensors.read(file);
+    if (!OPTIMIZER_FORMAT.equals(c.metadata().get("format"))) {
+      throw new InvalidInputFileException(file, "expected metadata format " + OPTIMIZER_FORMAT + ", found "
+          + c.metadata().get("format"));
+    }
+    long step;
+    try {
+      step = Long.parseLong(c.metadata().getOrDefault("step", ""));
+    } catch (NumberFormatException e) {
+      throw new InvalidInputFileException(file, "expected an integer 'step' in the metadata, found "
+          + c.metadata().get("step"));
+    }
+    if (step != expectedStep) {
+      throw new InvalidInputFileException(file, "optimizer step " + step + " differs from step " + expectedStep
+          + " in " + TRAINER_STATE);
+    }
+    Map<String, float[]> first = new LinkedHashMap<>();
+    Map<String, float[]> second = new LinkedHashMap<>();
+    for (Map.Entry<String, Safetensors.Tensor> e : c.tensors().entrySet()) {
+      String name = e.getKey();
+      if (name.startsWith(SECOND)) {
+        second.put(name.substring(SECOND.length()), e.getValue().values());
+      } else if (name.startsWith(FIRST)) {
+        first.put(name.substring(FIRST.length()), e.getValue().values());
+      } else {
+        throw new InvalidInputFileException(file, "unexpected tensor '" + name + "': expected names "
+            + FIRST + "PARAM or " + SECOND + "PARAM");
+      }
+    }
+    try {
+      optimizer.restore(step, first, second);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputFileException(file, e.getMessage(), e);
+    }
   }
 }

@@ -8,8 +8,11 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import regionvlp.data.InvalidInputFileException;
 
 /**
  * Where a run or checkpoint came from: enough to reproduce it or to explain why it differs. The platform is
@@ -25,9 +28,36 @@ import java.util.concurrent.TimeUnit;
  * @param javaVersion {@code java.version}
  * @param osArch {@code os.arch}
  * @param createdAt ISO-8601 instant
+ * @param resumes every {@code train --resume} of the run, oldest first (empty for a run that never stopped)
  */
 public record Provenance(String gitCommit, boolean gitDirty, long seed, String configSha256,
-    String djlVersion, String engine, String javaVersion, String osArch, String createdAt) {
+    String djlVersion, String engine, String javaVersion, String osArch, String createdAt,
+    List<Resume> resumes) {
+  public Provenance {
+    resumes = resumes == null ? List.of() : List.copyOf(resumes);
+  }
+
+  /**
+   * One continuation of a run.
+   *
+   * @param checkpoint the checkpoint it continued from, relative to the run directory
+   * @param step the step of that checkpoint
+   * @param overrides the {@code --set} overrides given with {@code --resume}
+   * @param process the resuming process (its own {@code resumes} is empty)
+   */
+  public record Resume(String checkpoint, long step, List<String> overrides, Provenance process) {
+    public Resume {
+      overrides = List.copyOf(overrides);
+    }
+  }
+
+  /** This record with {@code resume} appended to its history. */
+  public Provenance withResume(Resume resume) {
+    List<Resume> all = new ArrayList<>(resumes);
+    all.add(resume);
+    return new Provenance(gitCommit, gitDirty, seed, configSha256, djlVersion, engine, javaVersion, osArch,
+        createdAt, all);
+  }
 
   /** Describes this process now. */
   public static Provenance capture(long seed, String resolvedConfigJson) {
@@ -42,7 +72,7 @@ public record Provenance(String gitCommit, boolean gitDirty, long seed, String c
     }
     return new Provenance(commit == null ? "unknown" : commit.trim(), status != null && !status.isBlank(),
         seed, sha256(resolvedConfigJson), ai.djl.engine.Engine.getDjlVersion(), engine,
-        System.getProperty("java.version"), System.getProperty("os.arch"), Instant.now().toString());
+        System.getProperty("java.version"), System.getProperty("os.arch"), Instant.now().toString(), List.of());
   }
 
   static String sha256(String s) {
@@ -101,4 +131,12 @@ public record Provenance(String gitCommit, boolean gitDirty, long seed, String c
     }
   }
 
+  /** Reads a {@code provenance.json}. */
+  public static Provenance read(Path file) {
+    try {
+      return Json.MAPPER.readValue(file.toFile(), Provenance.class);
+    } catch (IOException e) {
+      throw new InvalidInputFileException(file, "cannot read provenance: " + e.getMessage(), e);
+    }
+  }
 }

@@ -1,20 +1,29 @@
 package regionvlp.run;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import regionvlp.data.DataConfig;
+import regionvlp.data.InvalidInputFileException;
 import regionvlp.features.ClipDataset;
 import regionvlp.features.FrameSampler;
 import regionvlp.features.TrainBatches;
 import regionvlp.model.DualEncoder;
-import regionvlp.model.TimmVit;
 import regionvlp.model.HfTextCheckpoint;
 import regionvlp.model.PretrainedText;
 import regionvlp.model.TextEncoderConfig;
+import regionvlp.model.TimmVit;
 import regionvlp.text.CaptionTokenizer;
 import regionvlp.text.TokenizedCaptions;
 import regionvlp.train.TrainLoop;
@@ -22,9 +31,19 @@ import regionvlp.train.TrainLoop;
 /**
  * One training run from a resolved config: opens the data (checking every clip up front), builds the
  * model, trains, logs to stderr and {@code metrics.jsonl}, evaluates on the validation split after each
- * epoch when one is configured, and writes the final checkpoint.
+ * epoch when one is configured, checkpoints every {@code train.checkpointEvery} steps, and writes the final
+ * checkpoint. {@link #resume} continues an interrupted run from its last checkpoint exactly: the same
+ * weights come out as from a run that was never stopped.
  */
 public final class Training {
+  /**
+   * The only keys {@code --set} may change on {@code --resume}: where the data lives (the training split's
+   * content is checked against the checkpoint) and how often to log and checkpoint. None of them changes
+   * a trained weight; any other change would give a model that no uninterrupted run gives.
+   */
+  public static final List<String> RESUME_OVERRIDES = List.of("data.features", "data.trainMeta",
+      "data.valMeta", "data.loaderThreads", "train.logEvery", "train.checkpointEvery");
+
   private Training() {}
 
   /** Where the run ended up. */
@@ -35,6 +54,9 @@ public final class Training {
   public interface Progress {
     void update(long step, long total);
   }
+
+  /** The opened splits, the tokenised training captions and the training split's fingerprint. */
+  private record Splits(ClipDataset train, ClipDataset val, TokenizedCaptions captions, String trainSha256) {}
 
   /** As {@link #run(ExperimentConfig, Path, Consumer, Progress)} without a progress callback. */
   public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log) {
@@ -54,10 +76,151 @@ public final class Training {
    */
   public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log, Progress progress,
       Path initVideoFrom) {
+    long t0 = System.nanoTime();
+    Splits data = openSplits(cfg, log);
+    // The model is built before the run folder exists, so a bad --init-video-from file leaves nothing behind.
+    try (NDManager root = NDManager.newBaseManager();
+        DualEncoder model = initialModel(cfg, root, initVideoFrom, log);
+        RunDir run = RunDir.create(out, cfg)) {
+      if (initVideoFrom != null) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("initVideoFrom", initVideoFrom.toAbsolutePath().toString());
+        r.put("sha256", Provenance.sha256(initVideoFrom));
+        run.log(r);
+      }
+      TrainLoop loop = new TrainLoop(model, cfg.train(), cfg.loss(), root);
+      return train(cfg, data, run, model, loop, root, null, log, progress, t0);
+    }
+  }
+
+  /**
+   * Continues the run in {@code runDir} from the checkpoint {@code checkpoints/last} names, with the run's
+   * own {@code config.json}, to the configured end. Restores the weights, the AdamW moments and step, the
+   * running loss of the epoch in progress; the data order, frame sampling and learning rate follow from
+   * the step ({@link TrainerState}). Removes what the interrupted process wrote after that checkpoint
+   * ({@link RunDir#resume}) and records the resume in {@code provenance.json}. A run that already finished
+   * is left as it is.
+   *
+   * @param overrides {@code key=value} overrides, limited to {@link #RESUME_OVERRIDES}
+   * @throws InvalidInputFileException if the run directory, its config or its checkpoint is missing or
+   *     unusable, or the training data differ from the data the checkpoint was trained on
+   * @throws IllegalArgumentException for an override outside {@link #RESUME_OVERRIDES}
+   */
+  public static Result resume(Path runDir, List<String> overrides, Consumer<String> log, Progress progress) {
+    long t0 = System.nanoTime();
+    ExperimentConfig cfg = resumeConfig(runDir, overrides);
+    Path last = runDir.resolve("checkpoints").resolve("last");
+    if (!Files.isRegularFile(last)) {
+      throw new InvalidInputFileException(runDir, "no checkpoint to resume from: checkpoints/last is missing"
+          + " (the run stopped before its first checkpoint; train.checkpointEvery sets how often they are"
+          + " written, 0 = only at the end)");
+    }
+    Path ckpt = Checkpoints.resolve(runDir);
+    TrainerState state = Checkpoints.readTrainerState(ckpt);
+    if (state.complete()) {
+      log.accept(String.format(Locale.ROOT, "run already complete: %s holds step %d of %d; nothing to do",
+          ckpt, state.step(), state.totalSteps()));
+      return new Result(runDir, ckpt, state.epochLossSum() / state.epochSteps(), state.step(), 0);
+    }
+    Splits data = openSplits(cfg, log);
+    if (!data.trainSha256().equals(state.trainDataSha256())) {
+      throw new InvalidInputFileException(Path.of(cfg.data().trainMeta()), "the training split differs from"
+          + " the one " + ckpt + " was trained on (its video ids or captions changed): resuming would not"
+          + " continue the same run");
+    }
+    Provenance provenance = Provenance.read(runDir.resolve("provenance.json")).withResume(
+        new Provenance.Resume(runDir.relativize(ckpt).toString(), state.step(), overrides,
+            Provenance.capture(cfg.train().seed(), json(cfg))));
+    try (NDManager root = NDManager.newBaseManager()) {
+      Checkpoints.Loaded loaded = Checkpoints.load(ckpt, root);
+      try (DualEncoder model = loaded.model()) {
+        String diff = firstDifference(withoutResumeOverrides(loaded.config()), withoutResumeOverrides(cfg), "");
+        if (diff != null) {
+          throw new InvalidInputFileException(ckpt.resolve(Checkpoints.CONFIG), "differs from "
+              + runDir.resolve("config.json") + " at '" + diff + "': the run directory was edited");
+        }
+        TrainLoop loop = new TrainLoop(model, cfg.train(), cfg.loss(), root);
+        Checkpoints.restoreOptimizer(ckpt, loop.optimizer(), state.step());
+        loop.restoreEpochLoss(state.epochLossSum(), state.epochSteps());
+        log.accept(String.format(Locale.ROOT, "resuming %s from %s: step %d of %d (epoch %d, batch %d)", runDir,
+            ckpt.getFileName(), state.step(), state.totalSteps(), state.epoch() + 1, state.batchInEpoch()));
+        try (RunDir run = RunDir.resume(runDir, cfg, provenance, state.step(), log)) {
+          return train(cfg, data, run, model, loop, root, state, log, progress, t0);
+        }
+      }
+    }
+  }
+
+  /** The run's config.json with the allowed overrides applied. */
+  private static ExperimentConfig resumeConfig(Path runDir, List<String> overrides) {
+    if (!Files.isDirectory(runDir)) {
+      throw new InvalidInputFileException(runDir, "no such run directory");
+    }
+    Path file = runDir.resolve("config.json");
+    if (!Files.isRegularFile(file)) {
+      throw new InvalidInputFileException(runDir, "not a run directory: expected config.json in it (written by"
+          + " train --out)");
+    }
+    ObjectNode tree;
+    try {
+      if (!(Json.MAPPER.readTree(file.toFile()) instanceof ObjectNode obj)) {
+        throw new InvalidInputFileException(file, "expected a JSON object");
+      }
+      tree = obj;
+      ConfigLoader.fromTree(tree, file.toString());
+    } catch (IOException | IllegalArgumentException e) {
+      throw new InvalidInputFileException(file, "cannot use the run's config: " + e.getMessage(), e);
+    }
+    for (String o : overrides) {
+      String key = o.contains("=") ? o.substring(0, o.indexOf('=')).trim() : o;
+      if (!RESUME_OVERRIDES.contains(key)) {
+        throw new IllegalArgumentException("--set " + key + " cannot be combined with --resume: the rest of the"
+            + " run would then match no uninterrupted run. With --resume, --set accepts only "
+            + RESUME_OVERRIDES);
+      }
+      ConfigLoader.applyOverride(tree, o);
+    }
+    return ConfigLoader.fromTree(tree, file + " with --set " + overrides);
+  }
+
+  private static JsonNode withoutResumeOverrides(ExperimentConfig cfg) {
+    ObjectNode tree = Json.MAPPER.valueToTree(cfg);
+    for (String key : RESUME_OVERRIDES) {
+      String[] parts = key.split("\\.");
+      ((ObjectNode) tree.path(parts[0])).remove(parts[1]);
+    }
+    return tree;
+  }
+
+  /** The dotted path of the first value that differs, or null if the trees are equal. */
+  private static String firstDifference(JsonNode a, JsonNode b, String prefix) {
+    if (a.isObject() && b.isObject()) {
+      Set<String> names = new TreeSet<>();
+      a.fieldNames().forEachRemaining(names::add);
+      b.fieldNames().forEachRemaining(names::add);
+      for (String n : names) {
+        String d = firstDifference(a.path(n), b.path(n), prefix + n + ".");
+        if (d != null) {
+          return d;
+        }
+      }
+      return null;
+    }
+    return a.equals(b) ? null : prefix.substring(0, prefix.length() - 1);
+  }
+
+  private static String json(ExperimentConfig cfg) {
+    try {
+      return Json.MAPPER.writeValueAsString(cfg);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Splits openSplits(ExperimentConfig cfg, Consumer<String> log) {
     DataConfig data = cfg.data();
     requireSet("data.features", data.features());
     requireSet("data.trainMeta", data.trainMeta());
-    long t0 = System.nanoTime();
     ClipDataset train = ClipDataset.open(Path.of(data.features()), Path.of(data.trainMeta()),
         data.faithfulHeaderSkip(), data.numFrames(), cfg.model().video().featureDim(), data.numRegions(),
         data.faithfulSampling());
@@ -70,26 +233,39 @@ public final class Training {
     }
     log.accept(String.format(Locale.ROOT, "train: %d videos, %d captions from %s; %d frames x %d regions",
         train.numVideos(), train.numCaptions(), data.trainMeta(), data.numFrames(), data.numRegions()));
+    return new Splits(train, val, tok, fingerprint(train));
+  }
 
-    // The model is built before the run folder exists, so a bad --init-video-from file leaves nothing behind.
-    try (NDManager root = NDManager.newBaseManager();
-        DualEncoder model = initialModel(cfg, root, initVideoFrom, log);
-        RunDir run = RunDir.create(out, cfg);
-        TrainBatches batches = new TrainBatches(train, tok, cfg.train().batchSize(),
-            new FrameSampler(FrameSampler.Mode.RAND, data.faithfulSampling()), cfg.train().seed(),
-            data.loaderThreads())) {
-      if (initVideoFrom != null) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("initVideoFrom", initVideoFrom.toAbsolutePath().toString());
-        r.put("sha256", Provenance.sha256(initVideoFrom));
-        run.log(r);
+  /** SHA-256 of the split's video ids, captions and caption-to-video map, in row order. */
+  private static String fingerprint(ClipDataset split) {
+    StringBuilder sb = new StringBuilder();
+    split.videoIds().forEach(v -> sb.append(v).append('\n'));
+    int[] c2v = split.captionToVideo();
+    List<String> captions = split.captions();
+    for (int c = 0; c < captions.size(); c++) {
+      sb.append(c2v[c]).append('\t').append(captions.get(c)).append('\n');
+    }
+    return Provenance.sha256(sb.toString());
+  }
+
+  /** The loop shared by a new and a resumed run. */
+  private static Result train(ExperimentConfig cfg, Splits data, RunDir run, DualEncoder model, TrainLoop loop,
+      NDManager root, TrainerState resumed, Consumer<String> log, Progress progress, long t0) {
+    DataConfig dc = cfg.data();
+    try (TrainBatches batches = new TrainBatches(data.train(), data.captions(), cfg.train().batchSize(),
+        new FrameSampler(FrameSampler.Mode.RAND, dc.faithfulSampling()), cfg.train().seed(),
+        dc.loaderThreads())) {
+      int perEpoch = batches.batchesPerEpoch();
+      long total = (long) perEpoch * cfg.train().epochs();
+      if (resumed != null) {
+        checkPosition(resumed, perEpoch, total, cfg, run.path());
       }
       log.accept(String.format(Locale.ROOT, "model: %,d parameters; %d steps per epoch, %d epochs; run dir %s",
-          model.params().count(), batches.batchesPerEpoch(), cfg.train().epochs(), out));
-      int perEpoch = batches.batchesPerEpoch();
-      TrainLoop loop = new TrainLoop(model, cfg.train(), cfg.loss(), root);
+          model.params().count(), perEpoch, cfg.train().epochs(), run.path()));
+      double[] lastLr = {resumed == null ? Double.NaN : resumed.lastLr()};
       double lastLoss = loop.run(batches, (rec, m, opt) -> {
         progress.update(rec.step(), rec.totalSteps());
+        lastLr[0] = rec.lr();
         boolean epochEnd = rec.step() % perEpoch == 0;
         if (rec.step() % cfg.train().logEvery() == 0 || epochEnd || rec.step() == rec.totalSteps()) {
           log.accept(rec.format());
@@ -102,12 +278,9 @@ public final class Training {
           r.put("samplesPerSecond", rec.samplesPerSecond());
           run.log(r);
         }
-        if (cfg.train().checkpointEvery() > 0 && rec.step() % cfg.train().checkpointEvery() == 0) {
-          run.checkpoint(rec.step(), m);
-        }
-        if (epochEnd && val != null) {
-          Evaluation.Report rep = Evaluation.run(m, root, val, data.dataset(), Path.of(data.valMeta()),
-              data.faithfulHeaderSkip(), null);
+        if (epochEnd && data.val() != null) {
+          Evaluation.Report rep = Evaluation.run(m, root, data.val(), dc.dataset(), Path.of(dc.valMeta()),
+              dc.faithfulHeaderSkip(), null);
           log.accept(String.format(Locale.ROOT, "val epoch %d: t2v R@1 %.2f R@5 %.2f R@10 %.2f MedR %.1f",
               rec.epoch() + 1, rep.metrics().t2v().r1(), rep.metrics().t2v().r5(), rep.metrics().t2v().r10(),
               rep.metrics().t2v().medR()));
@@ -117,12 +290,47 @@ public final class Training {
           r.put("val", rep.toJson());
           run.log(r);
         }
+        // After this step's metrics lines, so that a resume from here keeps exactly the lines up to here.
+        // The last step is left to the final checkpoint below.
+        int every = cfg.train().checkpointEvery();
+        if (every > 0 && rec.step() % every == 0 && rec.step() < rec.totalSteps()) {
+          run.checkpoint(rec.step(), m, new Checkpoints.Resumable(
+              state(rec.step(), perEpoch, total, rec.lr(), loop, cfg, data), opt));
+        }
       });
       long steps = loop.optimizer().step();
-      Path ckpt = run.checkpoint(steps, model);
+      Path ckpt = run.checkpoint(steps, model,
+          new Checkpoints.Resumable(state(steps, perEpoch, total, lastLr[0], loop, cfg, data), null));
       double seconds = (System.nanoTime() - t0) / 1e9;
-      log.accept(String.format(Locale.ROOT, "trained %d steps in %.1f s; checkpoint %s", steps, seconds, ckpt));
-      return new Result(out, ckpt, lastLoss, steps, seconds);
+      long first = resumed == null ? 1 : resumed.step() + 1;
+      log.accept(String.format(Locale.ROOT, "trained steps %d-%d in %.1f s; checkpoint %s", first, steps, seconds,
+          ckpt));
+      return new Result(run.path(), ckpt, lastLoss, steps, seconds);
+    }
+  }
+
+  private static TrainerState state(long step, int perEpoch, long total, double lr, TrainLoop loop,
+      ExperimentConfig cfg, Splits data) {
+    return new TrainerState(TrainerState.FORMAT, step, (int) (step / perEpoch), (int) (step % perEpoch), perEpoch,
+        total, lr, loop.epochLossSum(), loop.epochSteps(), cfg.train().seed(), data.trainSha256());
+  }
+
+  /** Checks that this code computes the same position and schedule as the code that wrote the checkpoint. */
+  private static void checkPosition(TrainerState s, int perEpoch, long total, ExperimentConfig cfg, Path runDir) {
+    Path file = runDir.resolve("checkpoints").resolve("step-" + s.step()).resolve(Checkpoints.TRAINER_STATE);
+    if (s.batchesPerEpoch() != perEpoch || s.totalSteps() != total) {
+      throw new InvalidInputFileException(file, String.format(Locale.ROOT, "expected %d batches per epoch and"
+          + " %d steps, found %d and %d", perEpoch, total, s.batchesPerEpoch(), s.totalSteps()));
+    }
+    if (s.seed() != cfg.train().seed()) {
+      throw new InvalidInputFileException(file, "expected seed " + cfg.train().seed() + ", found " + s.seed());
+    }
+    if (s.step() > 0) {
+      double lr = cfg.train().lrSchedule().at((int) ((s.step() - 1) / perEpoch), s.step() - 1, total);
+      if (lr != s.lastLr()) {
+        throw new InvalidInputFileException(file, "the learning rate of step " + s.step() + " was " + s.lastLr()
+            + ", but this version's schedule gives " + lr + ": the schedule changed since the checkpoint");
+      }
     }
   }
 

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * AdamW with decoupled weight decay and bias correction, as {@code transformers.AdamW} computes it:
@@ -57,9 +59,44 @@ public final class AdamW {
     return v;
   }
 
-  /** Restores the step counter (moments are restored in place through the maps). */
-  public void setStep(long step) {
+  /**
+   * Restores a checkpointed state: the step counter and both moments of every parameter, copied into the
+   * existing buffers.
+   *
+   * @param first first moments by parameter name, row-major
+   * @param second second moments by parameter name, row-major
+   * @throws IllegalArgumentException if a parameter is missing or extra, or a size differs
+   */
+  public void restore(long step, Map<String, float[]> first, Map<String, float[]> second) {
+    if (step < 0) {
+      throw new IllegalArgumentException("optimizer step must be >= 0, found " + step);
+    }
+    check("first moments", first);
+    check("second moments", second);
+    for (String name : params.keySet()) {
+      m.get(name).set(first.get(name));
+      v.get(name).set(second.get(name));
+    }
     this.step = step;
+  }
+
+  private void check(String what, Map<String, float[]> values) {
+    Set<String> missing = new TreeSet<>(params.keySet());
+    missing.removeAll(values.keySet());
+    Set<String> extra = new TreeSet<>(values.keySet());
+    extra.removeAll(params.keySet());
+    if (!missing.isEmpty() || !extra.isEmpty()) {
+      throw new IllegalArgumentException(what + " do not match the parameters: missing " + missing
+          + ", unexpected " + extra);
+    }
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      long expected = e.getValue().size();
+      int found = values.get(e.getKey()).length;
+      if (found != expected) {
+        throw new IllegalArgumentException(what + " of '" + e.getKey() + "': expected " + expected
+            + " values (shape " + e.getValue().getShape() + "), found " + found);
+      }
+    }
   }
 
   /**

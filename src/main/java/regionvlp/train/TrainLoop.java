@@ -50,6 +50,8 @@ public final class TrainLoop {
   private final LocalAlignmentLoss local = new LocalAlignmentLoss();
   private final NDManager manager;
   private final AdamW optimizer;
+  private double epochLossSum; // over the steps taken so far in the current (or just finished) epoch
+  private int epochSteps;
 
   /** @param manager parent of the per-step managers */
   public TrainLoop(DualEncoder model, TrainConfig cfg, LossConfig loss, NDManager manager) {
@@ -67,8 +69,29 @@ public final class TrainLoop {
     return optimizer;
   }
 
+  /** Sum of the losses of the steps taken in the epoch of the last step (for checkpoints). */
+  public double epochLossSum() {
+    return epochLossSum;
+  }
+
+  /** Steps taken in the epoch of the last step (for checkpoints). */
+  public int epochSteps() {
+    return epochSteps;
+  }
+
   /**
-   * Trains for {@code cfg.epochs()} epochs.
+   * Restores the running loss of an epoch interrupted mid-way, so that a resumed run reports the same
+   * epoch mean as an uninterrupted one. The step itself lives in the optimizer ({@link AdamW#restore}).
+   */
+  public void restoreEpochLoss(double sum, int steps) {
+    this.epochLossSum = sum;
+    this.epochSteps = steps;
+  }
+
+  /**
+   * Trains for {@code cfg.epochs()} epochs, starting after the optimizer's step count (0, or the step a
+   * resumed run stopped at: the data order, the learning rate and the loss of the epoch in progress all
+   * continue from there).
    *
    * @return the mean loss of the last epoch
    */
@@ -77,11 +100,14 @@ public final class TrainLoop {
     int perEpoch = batches.batchesPerEpoch();
     long total = (long) perEpoch * cfg.epochs();
     long step = optimizer.step();
-    double lastEpochLoss = Double.NaN;
+    double lastEpochLoss = epochSteps == 0 ? Double.NaN : epochLossSum / epochSteps;
     for (int epoch = (int) (step / perEpoch); epoch < cfg.epochs(); epoch++) {
-      double sum = 0;
-      int count = 0;
-      Iterator<HostBatch> it = batches.epoch(epoch, (int) (step % perEpoch));
+      int firstBatch = (int) (step % perEpoch);
+      if (firstBatch == 0) {
+        epochLossSum = 0;
+        epochSteps = 0;
+      }
+      Iterator<HostBatch> it = batches.epoch(epoch, firstBatch);
       while (it.hasNext()) {
         long t0 = System.nanoTime();
         HostBatch batch = it.next();
@@ -94,13 +120,13 @@ public final class TrainLoop {
         }
         optimizer.update(lr);
         step++;
-        sum += lossAndNorm[0];
-        count++;
+        epochLossSum += lossAndNorm[0];
+        epochSteps++;
         double seconds = (System.nanoTime() - t0) / 1e9;
         listener.onStep(new StepRecord(step, total, epoch, lossAndNorm[0], lr, lossAndNorm[1],
             batch.size() / seconds), model, optimizer);
       }
-      lastEpochLoss = count == 0 ? lastEpochLoss : sum / count;
+      lastEpochLoss = epochSteps == 0 ? lastEpochLoss : epochLossSum / epochSteps;
     }
     return lastEpochLoss;
   }

@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -175,14 +176,109 @@ class CliTest {
     assertThat(r.err()).contains(".npz").contains("expected featureDim 32, found 16");
   }
 
+  @Test
+  void resumeRefusesOptionsThatWouldChangeTheRun() {
+    String run = trainedCheckpoint().toString();
+    Result withConfig = run("train", "--resume", run, "--config", "quickstart");
+    assertThat(withConfig.exit()).isEqualTo(2);
+    assertThat(withConfig.err()).contains("drop --config");
+    Result withOut = run("train", "--resume", run, "--out", dir.resolve("elsewhere").toString());
+    assertThat(withOut.exit()).isEqualTo(2);
+    assertThat(withOut.err()).contains("drop --out");
+    Result unsafe = run("train", "--resume", run, "--set", "train.lr=1e-3");
+    assertThat(unsafe.exit()).isEqualTo(2);
+    assertThat(unsafe.err()).contains("--set train.lr cannot be combined with --resume")
+        .contains("data.features").contains("train.checkpointEvery");
+    Result neither = run("train");
+    assertThat(neither.exit()).isEqualTo(2);
+    assertThat(neither.err()).contains("train needs --config and --out (or --resume RUNDIR)");
+  }
+
+  @Test
+  void resumingAFinishedRunChangesNothing() throws IOException {
+    Path run = trainedCheckpoint();
+    byte[] metrics = Files.readAllBytes(run.resolve("metrics.jsonl"));
+    byte[] provenance = Files.readAllBytes(run.resolve("provenance.json"));
+    Result r = run("train", "--resume", run.toString(), "--set", "train.logEvery=3");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).contains("run already complete").contains("nothing to do");
+    assertThat(Files.readAllBytes(run.resolve("metrics.jsonl"))).isEqualTo(metrics);
+    assertThat(Files.readAllBytes(run.resolve("provenance.json"))).isEqualTo(provenance);
+  }
+
+  @Test
+  void resumeNamesWhatIsMissing() throws IOException {
+    Path none = dir.resolve("no-such-run");
+    Result a = run("train", "--resume", none.toString());
+    assertThat(a.exit()).isEqualTo(1);
+    assertThat(a.err()).contains(none + ": no such run directory");
+    Path empty = Files.createDirectories(dir.resolve("empty-run"));
+    Result b = run("train", "--resume", empty.toString());
+    assertThat(b.exit()).isEqualTo(1);
+    assertThat(b.err()).contains(empty + ": not a run directory: expected config.json");
+    Files.copy(trainedCheckpoint().resolve("config.json"), empty.resolve("config.json"));
+    Result c = run("train", "--resume", empty.toString());
+    assertThat(c.exit()).isEqualTo(1);
+    assertThat(c.err()).contains("no checkpoint to resume from").contains("train.checkpointEvery");
+  }
+
+  /**
+   * A run stopped after its step-2 checkpoint: a copy of a finished run with {@code last} pointed back at
+   * step-2, which is exactly what a kill right after that checkpoint leaves, plus the later checkpoint and
+   * metrics lines a later kill leaves too. Resume refuses a corrupt checkpoint and a changed training split
+   * without touching the run, then continues and reproduces the run's own final weights (in one JVM; the
+   * separate-process kill test is {@link ResumeAfterKillTest}).
+   */
+  @Test
+  void resumeRefusesCorruptOrChangedInputsThenContinuesExactly() throws IOException {
+    Path run = dir.resolve("run-resume");
+    copyTree(trainedCheckpoint(), run);
+    Path ckpts = run.resolve("checkpoints");
+    java.util.Map<String, float[]> finalWeights = ResumeAfterKillTest.weights(ckpts.resolve("step-4"));
+    byte[] metrics = Files.readAllBytes(run.resolve("metrics.jsonl"));
+    Files.writeString(ckpts.resolve("last"), "step-2\n");
+
+    Path opt = ckpts.resolve("step-2").resolve("optimizer.safetensors");
+    byte[] full = Files.readAllBytes(opt);
+    Files.write(opt, java.util.Arrays.copyOf(full, full.length / 2));
+    Result corrupt = run("train", "--resume", run.toString());
+    assertThat(corrupt.exit()).isEqualTo(1);
+    assertThat(corrupt.err()).contains(opt.toString());
+    Files.write(opt, full);
+
+    Path changed = dir.resolve("train-changed.tsv");
+    List<String> rows = Files.readAllLines(data.resolve("train.tsv"));
+    rows.set(1, "an edited caption: " + rows.get(1));
+    Files.write(changed, rows);
+    Result edited = run("train", "--resume", run.toString(), "--set", "data.trainMeta=" + changed);
+    assertThat(edited.exit()).isEqualTo(1);
+    assertThat(edited.err()).contains(changed.toString()).contains("the training split differs");
+    assertThat(Files.readAllBytes(run.resolve("metrics.jsonl"))).isEqualTo(metrics);
+    assertThat(ckpts.resolve("step-4")).exists();
+
+    Result ok = run("train", "--resume", run.toString());
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    assertThat(ok.err()).contains("removing " + ckpts.resolve("step-4"))
+        .contains("removed 1 line(s) of steps after 2").contains("trained steps 3-4");
+    ResumeAfterKillTest.assertSameWeights(finalWeights, ckpts.resolve("step-4"));
+    List<Long> steps = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+      steps.add(Json.MAPPER.readTree(line).path("step").asLong());
+    }
+    assertThat(steps).containsExactly(2L, 4L); // train.logEvery=2, each step once
+    assertThat(regionvlp.run.Provenance.read(run.resolve("provenance.json")).resumes()).singleElement()
+        .satisfies(r -> assertThat(r.checkpoint()).isEqualTo("checkpoints/step-2"));
+  }
+
   private static Path trained;
 
   private static synchronized Path trainedCheckpoint() {
     if (trained == null) {
       Path run = dir.resolve("run-for-eval");
       Result t = run(concat(new String[] {"train", "--config", "quickstart", "--out", run.toString(),
-          "--set", "data.features=" + data.resolve("features"), "--set", "data.trainMeta=" + data.resolve("train.tsv"),
-          "--set", "train.epochs=1"}, tinyModel()));
+          "--set", "data.features=" + data.resolve("features"), "--set", "data.trainMeta=" + data.resolve("train.tsv")},
+          // After tinyModel(), whose train.epochs=2 would otherwise win: 4 steps, a resumable checkpoint at 2.
+          concat(tinyModel(), "--set", "train.epochs=1", "--set", "train.checkpointEvery=2")));
       assertThat(t.exit()).as(t.err()).isZero();
       trained = run;
     }

@@ -8,11 +8,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import regionvlp.data.InvalidInputFileException;
 import regionvlp.model.DualEncoder;
+import regionvlp.train.AdamW;
 
 class CheckpointsTest {
   static ExperimentConfig tiny() {
@@ -60,6 +63,79 @@ class CheckpointsTest {
           .isInstanceOf(InvalidInputFileException.class)
           .hasMessageContaining("empty")
           .hasMessageContaining(Checkpoints.WEIGHTS);
+    }
+  }
+
+  @Test
+  void optimizerStateRoundTripsExactlyAndAWeightsOnlyCheckpointIsNotResumable(@TempDir Path dir) throws Exception {
+    ExperimentConfig cfg = tiny();
+    try (NDManager m = NDManager.newBaseManager(); DualEncoder model = new DualEncoder(cfg.model(), m, 7)) {
+      AdamW opt = new AdamW(model.params().all(), 0.9, 0.999, 1e-6, 0.01);
+      Map<String, float[]> first = new LinkedHashMap<>();
+      Map<String, float[]> second = new LinkedHashMap<>();
+      java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+      model.params().all().forEach((name, p) -> {
+        float[] a = new float[(int) p.size()];
+        float[] b = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+          a[i] = (float) r.nextGaussian();
+          b[i] = (float) Math.abs(r.nextGaussian()) * 1e-7f; // tiny values: their bits must survive too
+        }
+        first.put(name, a);
+        second.put(name, b);
+      });
+      opt.restore(42, first, second);
+      TrainerState state = new TrainerState(TrainerState.FORMAT, 42, 3, 2, 10, 100, 1.5e-4, 12.25, 2, 5, "abc");
+      Path ckpt = dir.resolve("step-42");
+      Checkpoints.save(ckpt, model, cfg, Provenance.capture(5, "{}"), new Checkpoints.Resumable(state, opt));
+
+      assertThat(Checkpoints.readTrainerState(ckpt)).isEqualTo(state);
+      AdamW back = new AdamW(model.params().all(), 0.9, 0.999, 1e-6, 0.01);
+      Checkpoints.restoreOptimizer(ckpt, back, 42);
+      assertThat(back.step()).isEqualTo(42);
+      for (String name : first.keySet()) {
+        assertThat(back.firstMoments().get(name).toFloatArray()).as(name).containsExactly(first.get(name));
+        assertThat(back.secondMoments().get(name).toFloatArray()).as(name).containsExactly(second.get(name));
+      }
+      assertThatThrownBy(() -> Checkpoints.restoreOptimizer(ckpt, back, 41))
+          .isInstanceOf(InvalidInputFileException.class)
+          .hasMessageContaining(Checkpoints.OPTIMIZER)
+          .hasMessageContaining("optimizer step 42 differs from step 41");
+      try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+        assertThat(s.map(p -> p.getFileName().toString())).containsExactly("step-42"); // no temporary left
+      }
+
+      Path weightsOnly = dir.resolve("final");
+      Checkpoints.save(weightsOnly, model, cfg, Provenance.capture(5, "{}"));
+      assertThatThrownBy(() -> Checkpoints.readTrainerState(weightsOnly))
+          .isInstanceOf(InvalidInputFileException.class)
+          .hasMessageContaining("final")
+          .hasMessageContaining(Checkpoints.TRAINER_STATE);
+      assertThatThrownBy(() -> Checkpoints.restoreOptimizer(weightsOnly, back, 42))
+          .isInstanceOf(InvalidInputFileException.class)
+          .hasMessageContaining(Checkpoints.OPTIMIZER);
+    }
+  }
+
+  @Test
+  void optimizerMomentsForOtherParametersAreRefusedWithTheirNames(@TempDir Path dir) {
+    ExperimentConfig cfg = tiny();
+    try (NDManager m = NDManager.newBaseManager(); DualEncoder model = new DualEncoder(cfg.model(), m, 7)) {
+      AdamW opt = new AdamW(model.params().all(), 0.9, 0.999, 1e-6, 0.01);
+      Map<String, float[]> first = new LinkedHashMap<>();
+      model.params().all().forEach((name, p) -> first.put(name, new float[(int) p.size()]));
+      Map<String, float[]> second = new LinkedHashMap<>(first);
+      second.put("not.a.param", new float[1]);
+      assertThatThrownBy(() -> opt.restore(1, first, second))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("unexpected [not.a.param]");
+      String some = first.keySet().iterator().next();
+      Map<String, float[]> shortOne = new LinkedHashMap<>(first);
+      shortOne.put(some, new float[1]);
+      assertThatThrownBy(() -> opt.restore(1, shortOne, first))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(some)
+          .hasMessageContaining("found 1");
     }
   }
 }
