@@ -19,7 +19,8 @@ import regionvlp.data.InvalidInputFileException;
       QuickstartCommand.class,
       SynthCommand.class,
       TrainCommand.class,
-      EvalCommand.class
+      EvalCommand.class,
+      DataCommand.class
     },
     footer = {
       "",
@@ -29,7 +30,8 @@ import regionvlp.data.InvalidInputFileException;
       "  regionvlp train --config quickstart --set data.features=data/synthvid/features \\",
       "      --set data.trainMeta=data/synthvid/train.tsv --out runs/r1",
       "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --features data/synthvid/features \\",
-      "      --meta data/synthvid --frames 4 --json"
+      "      --meta data/synthvid --frames 4 --json",
+      "  regionvlp data check --dataset didemo --features FEATURES --meta meta_data --split test --json"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

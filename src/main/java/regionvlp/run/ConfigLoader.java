@@ -66,6 +66,7 @@ public final class ConfigLoader {
 
   /** Converts a complete tree to the record, turning validation failures into clear messages. */
   public static ExperimentConfig fromTree(JsonNode tree, String source) {
+    upgrade(tree);
     try {
       return Json.MAPPER.treeToValue(tree, ExperimentConfig.class);
     } catch (JsonProcessingException e) {
@@ -75,6 +76,22 @@ public final class ConfigLoader {
       }
       String msg = root instanceof IllegalArgumentException ? root.getMessage() : e.getOriginalMessage();
       throw new IllegalArgumentException(source + ": invalid config: " + msg, e);
+    }
+  }
+
+  /**
+   * Fills keys added after a config was written (run directories and checkpoints keep their resolved
+   * config): {@code data.maxBadFraction} (0.01) and {@code data.allCaptions} (false), both the behaviour of
+   * the code that wrote them for clean data.
+   */
+  static void upgrade(JsonNode tree) {
+    if (tree instanceof ObjectNode root && root.get("data") instanceof ObjectNode data) {
+      if (!data.has("maxBadFraction")) {
+        data.put("maxBadFraction", 0.01);
+      }
+      if (!data.has("allCaptions")) {
+        data.put("allCaptions", false);
+      }
     }
   }
 

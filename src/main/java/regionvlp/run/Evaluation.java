@@ -24,7 +24,10 @@ import regionvlp.text.TokenizedCaptions;
 /**
  * Text-to-video and video-to-text retrieval of one split (METHOD.md 5): every caption and every video is
  * encoded (videos with the uniform test sampler), G is the cosine matrix, and the metrics follow
- * Frozen-in-Time's conventions (5.3). The protocol block records what was evaluated.
+ * Frozen-in-Time's conventions (5.3). The protocol block records what was evaluated: the dataset, split and
+ * metadata file, how the metadata was read (physical lines and records, header policy G12, caption policy),
+ * how many items were listed and evaluated, and every excluded item with its fault (only with
+ * {@code --allow-missing}; otherwise a bad item is an error).
  */
 public final class Evaluation {
   private Evaluation() {}
@@ -142,9 +145,15 @@ public final class Evaluation {
     RetrievalMetrics.Result metrics = RetrievalMetrics.compute(scores, ds.captionToVideo());
     Map<String, Object> protocol = new LinkedHashMap<>();
     protocol.put("dataset", datasetName);
-    protocol.put("split", meta.getFileName().toString());
+    protocol.put("split", ds.index().split());
+    protocol.put("meta", meta.toString());
+    protocol.putAll(ds.index().protocol()); // metaFile, metaLines, metaRecords, headerSkip, captionPolicy
+    protocol.putIfAbsent("headerSkip", headerSkip);
     protocol.put("queries", ds.numCaptions());
     protocol.put("videos", ds.numVideos());
+    protocol.put("itemsListed", ds.index().captions().size() + ds.index().rowFaults().size());
+    protocol.put("itemsEvaluated", ds.numCaptions());
+    protocol.put("excluded", ds.excluded().stream().map(regionvlp.data.DataFault::toJson).toList());
     protocol.put("frames", ds.numFrames());
     protocol.put("regions", ds.numRegions());
     protocol.put("sampling", "uniform");
@@ -152,7 +161,6 @@ public final class Evaluation {
         : scoring.faithfulOrientation() ? "global+local (G + S, original orientation)"
         : scoring.rerankTop() > 0 ? "global, then G + S^T on the top " + scoring.rerankTop()
         : "global+local (G + S^T)");
-    protocol.put("headerSkip", headerSkip);
     protocol.put("ties", "t2v optimistic, v2t averaged (Frozen-in-Time)");
     return new Report(metrics, protocol);
   }
