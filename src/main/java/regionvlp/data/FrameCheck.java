@@ -27,6 +27,8 @@ public final class FrameCheck {
     FrameFeatures frame;
     try {
       frame = BottomUpNpz.read(file);
+    } catch (ClipFaultException e) {
+      throw e; // already classified (NaN/Inf found while parsing)
     } catch (InvalidInputFileException e) {
       throw new ClipFaultException(DataFault.Kind.CORRUPT, file, e.reason(), e);
     } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
