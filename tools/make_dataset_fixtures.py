@@ -155,6 +155,28 @@ def original_items(module_file, class_name, split, meta_root, data_dir=None, met
     return {"items": items, "pandasHeader": header}
 
 
+def frame_sampling():
+    """The original _sample_objects (base/base_dataset.py) on a grid of (K, F): the uniform indices, and for
+    'rand' the range random.choice draws from in each segment (random.choice is replaced by a recorder)."""
+    src = os.environ["DEMOVLP_SRC"]
+    if src not in sys.path:
+        sys.path.insert(0, src)
+    import importlib
+    base = importlib.import_module("base.base_dataset")
+    cases = []
+    real_choice = base.random.choice
+    base.random.choice = lambda r: [r.start, r.stop - 1]  # inclusive bounds; empty when stop - 1 < start
+    try:
+        for k in list(range(1, 41)) + [64, 100]:
+            for f in (1, 2, 3, 4, 5, 7, 8, 16, 22):
+                uniform = [int(i) for i in base.TextObjectDataset._sample_objects(None, f, k, sample="uniform")]
+                rand = [[int(a), int(b)] for a, b in base.TextObjectDataset._sample_objects(None, f, k, sample="rand")]
+                cases.append({"K": k, "F": f, "uniform": uniform, "randRanges": rand})
+    finally:
+        base.random.choice = real_choice
+    return cases
+
+
 def main():
     source_file("data_loader/DiDeMo_dataset.py")
     random.seed(SEED)
@@ -183,6 +205,15 @@ def main():
                                             cut="jsfusion") for s in ("train", "test")}
     with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as f:
         json.dump(expected, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    golden = os.path.join(OUT, "..", "golden", "frame_sampling.json")
+    with open(golden, "w", encoding="utf-8") as f:
+        json.dump({"generator": "tools/make_dataset_fixtures.py",
+                   "reference": "showlab/DemoVLP base/base_dataset.py TextObjectDataset._sample_objects",
+                   "sourceCommit": expected["sourceCommit"],
+                   "randRanges": "inclusive [lo, hi] that random.choice(range(b_i, b_{i+1} - 1)) draws from;"
+                                 " hi < lo means an empty range (the original raises)",
+                   "cases": frame_sampling()}, f)
         f.write("\n")
     print("wrote", OUT)
 
