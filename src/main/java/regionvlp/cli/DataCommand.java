@@ -82,6 +82,10 @@ final class DataCommand implements Runnable {
       if (features == null && !metaOnly) {
         throw new IllegalArgumentException("--features is required unless --meta-only is given");
       }
+      if (features != null && !java.nio.file.Files.isDirectory(features)) {
+        throw new regionvlp.data.InvalidInputFileException(features, "features root not found; --features names"
+            + " the folder holding the clips' frame files");
+      }
       DatasetReader reader = Datasets.reader(dataset);
       FrameNeed need = new FrameNeed(frames == null ? reader.defaultFrames() : frames, faithfulSampling);
       Path root = features == null ? Path.of(".") : features;

@@ -157,11 +157,13 @@ public final class ClipDataset {
             faults.size() > 5 ? "\n  ... and " + (faults.size() - 5) + " more" : ""));
         case EXCLUDE -> faults.forEach(f -> policy.log().accept("excluded " + f));
         case SKIP -> {
-          faults.forEach(f -> policy.log().accept("skipping " + f));
+          // Checked before logging: a systematic fault (every clip too short for the faithful sampler, a
+          // wrong features root) ends in one message, not one line per clip.
           int rows = index.captions().size() + index.rowFaults().size();
           checkFraction("clips", badClips, totalClips, faults.isEmpty() ? null : faults.get(0));
           checkFraction("caption rows", index.rowFaults().size(), rows,
               index.rowFaults().isEmpty() ? null : index.rowFaults().get(0));
+          faults.forEach(f -> policy.log().accept("skipping " + f));
         }
         default -> throw new IllegalStateException();
       }

@@ -117,6 +117,17 @@ public final class Evaluation {
    */
   public static Report run(DualEncoder model, NDManager manager, ClipDataset ds, String datasetName, Path meta,
       boolean headerSkip, IntConsumer progress, Scoring scoring) {
+    try {
+      return evaluate(model, manager, ds, datasetName, meta, headerSkip, progress, scoring);
+    } catch (regionvlp.data.ClipFaultException e) {
+      // A fault the up-front checks cannot see (corrupt file, wrong width, NaN) in a frame being encoded.
+      throw new regionvlp.data.InvalidInputFileException(e.path(), e.reason() + "; evaluation never drops a test"
+          + " item silently: run 'regionvlp data check', fix the clip, or pass --allow-missing to exclude it", e);
+    }
+  }
+
+  private static Report evaluate(DualEncoder model, NDManager manager, ClipDataset ds, String datasetName,
+      Path meta, boolean headerSkip, IntConsumer progress, Scoring scoring) {
     TokenizedCaptions tok;
     try (CaptionTokenizer tokenizer = CaptionTokenizer.bundled(model.config().text().maxLength())) {
       tok = tokenizer.encode(ds.captions());

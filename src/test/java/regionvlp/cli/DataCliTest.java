@@ -122,6 +122,23 @@ class DataCliTest {
     assertThat(p.path("excluded")).isEmpty();
     assertThat(Set.of(p.path("headerSkip").asText())).containsExactly(
         "n/a (JSON and list files read with explicit column names)");
+
+    // A corrupt frame among those the test sampler reads (K=16, F=4: frames 1, 5, 9, 13) is found while
+    // encoding: refused with the file named, or excluded and listed with --allow-missing.
+    Path frame = data.resolve("features/video30/5.npz");
+    byte[] bytes = Files.readAllBytes(frame);
+    Files.write(frame, java.util.Arrays.copyOf(bytes, bytes.length / 3));
+    String[] eval = {"eval", "--checkpoint", run.toString(), "--dataset", "msrvtt", "--features",
+        data.resolve("features").toString(), "--meta", data.toString(), "--json"};
+    CliTest.Result refused = run(eval);
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("video30/5.npz").contains("--allow-missing");
+    CliTest.Result allowed = run(concat(eval, "--allow-missing"));
+    assertThat(allowed.exit()).as(allowed.err()).isZero();
+    JsonNode q = lastJson(allowed.out()).path("protocol");
+    assertThat(q.path("queries").asInt()).isEqualTo(9);
+    assertThat(q.path("excluded").get(0).path("id").asText()).isEqualTo("video30");
+    assertThat(q.path("excluded").get(0).path("kind").asText()).isEqualTo("corrupt");
   }
 
   static Path resource(String name) {
