@@ -1,5 +1,6 @@
 package regionvlp.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -8,6 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import regionvlp.data.DataFault;
+import regionvlp.data.InvalidInputFileException;
 import regionvlp.data.datasets.DataCheck;
 import regionvlp.data.datasets.DatasetReader;
 import regionvlp.data.datasets.Datasets;
@@ -82,8 +84,8 @@ final class DataCommand implements Runnable {
       if (features == null && !metaOnly) {
         throw new IllegalArgumentException("--features is required unless --meta-only is given");
       }
-      if (features != null && !java.nio.file.Files.isDirectory(features)) {
-        throw new regionvlp.data.InvalidInputFileException(features, "features root not found; --features names"
+      if (features != null && !Files.isDirectory(features)) {
+        throw new InvalidInputFileException(features, "features root not found; --features names"
             + " the folder holding the clips' frame files");
       }
       DatasetReader reader = Datasets.reader(dataset);

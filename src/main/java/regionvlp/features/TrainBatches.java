@@ -2,9 +2,11 @@ package regionvlp.features;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -165,7 +167,7 @@ public final class TrainBatches implements AutoCloseable {
     long[] ids = new long[batchSize * l];
     long[] tmask = new long[batchSize * l];
     int next = (b + 1) * batchSize; // replacement candidates: the epoch order after this batch, wrapping
-    java.util.Set<Integer> used = new java.util.HashSet<>();
+    Set<Integer> used = new HashSet<>();
     for (int i = 0; i < batchSize; i++) {
       used.add(perm[b * batchSize + i]);
     }

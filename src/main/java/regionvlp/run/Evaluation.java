@@ -1,6 +1,9 @@
 package regionvlp.run;
 
 import regionvlp.data.AtomicFiles;
+import regionvlp.data.ClipFaultException;
+import regionvlp.data.DataFault;
+import regionvlp.data.InvalidInputFileException;
 
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
@@ -119,9 +122,9 @@ public final class Evaluation {
       boolean headerSkip, IntConsumer progress, Scoring scoring) {
     try {
       return evaluate(model, manager, ds, datasetName, meta, headerSkip, progress, scoring);
-    } catch (regionvlp.data.ClipFaultException e) {
+    } catch (ClipFaultException e) {
       // A fault the up-front checks cannot see (corrupt file, wrong width, NaN) in a frame being encoded.
-      throw new regionvlp.data.InvalidInputFileException(e.path(), e.reason() + "; evaluation never drops a test"
+      throw new InvalidInputFileException(e.path(), e.reason() + "; evaluation never drops a test"
           + " item silently: run 'regionvlp data check', fix the clip, or pass --allow-missing to exclude it", e);
     }
   }
@@ -164,7 +167,7 @@ public final class Evaluation {
     protocol.put("videos", ds.numVideos());
     protocol.put("itemsListed", ds.index().captions().size() + ds.index().rowFaults().size());
     protocol.put("itemsEvaluated", ds.numCaptions());
-    protocol.put("excluded", ds.excluded().stream().map(regionvlp.data.DataFault::toJson).toList());
+    protocol.put("excluded", ds.excluded().stream().map(DataFault::toJson).toList());
     protocol.put("frames", ds.numFrames());
     protocol.put("regions", ds.numRegions());
     protocol.put("sampling", "uniform");

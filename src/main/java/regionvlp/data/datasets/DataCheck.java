@@ -12,6 +12,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import regionvlp.data.ClipFaultException;
+import regionvlp.data.ClipSource;
 import regionvlp.data.DataFault;
 import regionvlp.data.FrameCheck;
 
@@ -166,7 +167,7 @@ public final class DataCheck {
         return e.toFault(v.id());
       }
     }
-    String shortfall = k == 1 && v.source() instanceof regionvlp.data.ClipSource.SingleImage ? null
+    String shortfall = k == 1 && v.source() instanceof ClipSource.SingleImage ? null
         : need.shortfall(k, allFramesWhenEqual);
     return shortfall == null ? null
         : new DataFault(DataFault.Kind.TOO_FEW_FRAMES, v.id(), v.source().location().toString(), shortfall);

@@ -2,6 +2,7 @@ package regionvlp.data.datasets;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +70,7 @@ public record SplitIndex(
     videos = List.copyOf(videos);
     captions = List.copyOf(captions);
     rowFaults = List.copyOf(rowFaults);
-    protocol = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(protocol));
+    protocol = Collections.unmodifiableMap(new LinkedHashMap<>(protocol));
   }
 
   /** Collects videos (deduplicated by id, first appearance first), captions and faults. */

@@ -1,5 +1,6 @@
 package regionvlp.data.datasets;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -304,8 +305,8 @@ final class TsvReaders {
     Path resolveMeta(Path meta, String split) {
       // The original reads DATA_DIR/meta_data/<file>; accept DATA_DIR as well as the meta_data folder.
       String name = splitFiles().get(split);
-      if (name != null && java.nio.file.Files.isDirectory(meta) && !java.nio.file.Files.exists(meta.resolve(name))
-          && java.nio.file.Files.isRegularFile(meta.resolve("meta_data").resolve(name))) {
+      if (name != null && Files.isDirectory(meta) && !Files.exists(meta.resolve(name))
+          && Files.isRegularFile(meta.resolve("meta_data").resolve(name))) {
         return meta.resolve("meta_data").resolve(name);
       }
       return super.resolveMeta(meta, split);
