@@ -1,11 +1,14 @@
 package regionvlp.cli;
 
 import ai.djl.ndarray.NDManager;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import regionvlp.data.datasets.DatasetReader;
+import regionvlp.data.datasets.Datasets;
+import regionvlp.data.datasets.ReadOptions;
+import regionvlp.data.datasets.SplitIndex;
 import regionvlp.features.ClipDataset;
 import regionvlp.eval.Scores;
 import regionvlp.run.Checkpoints;
@@ -16,21 +19,35 @@ import regionvlp.run.Json;
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = "Text-to-video and video-to-text retrieval: R@1/5/10/50, MedR, MeanR (METHOD.md 5.3).",
     footer = {"", "Example:",
-        "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --features DATA/features --meta DATA --json"})
+        "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --features DATA/features --meta DATA --json",
+        "  regionvlp eval --checkpoint runs/ft --dataset msrvtt --features MSRVTT_FEATURES --meta MSRVTT --json",
+        "  regionvlp eval --checkpoint runs/ft --dataset didemo --features DIDEMO_FEATURES --meta meta_data \\",
+        "      --faithful-header-skip --allow-missing --json"})
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", required = true, description = "Checkpoint folder or run directory.")
   Path checkpoint;
 
-  @Option(names = "--dataset", required = true,
-      description = "Layout: synthvid or tsv (caption<TAB>video_id + FEATURES/<video_id>/<k>.npz).")
+  @Option(names = "--dataset", required = true, description = "Layout: msrvtt, didemo, msvd, lsmdc, webvid, cc3m,"
+      + " or folder (caption<TAB>clip + FEATURES/<clip>/<k>.npz; synthvid and tsv are older names of it).")
   String dataset;
 
-  @Option(names = "--features", required = true, description = "FEATURES folder.")
+  @Option(names = "--features", required = true, description = "The features root.")
   Path features;
 
   @Option(names = "--meta", required = true,
-      description = "The split's caption TSV, or a folder holding test.tsv.")
+      description = "The split's metadata file, or the folder holding the dataset's released files.")
   Path meta;
+
+  @Option(names = "--split", description = "train, val or test (default: ${DEFAULT-VALUE}).")
+  String split = "test";
+
+  @Option(names = "--allow-missing", description = "Exclude bad test items (missing, corrupt, too few frames, "
+      + "wrong dim, NaN/Inf, unreadable captions) and list them in the protocol block, instead of refusing.")
+  boolean allowMissing;
+
+  @Option(names = "--all-captions", description = "Every caption of a clip is a query (MSVD's usual protocol, "
+      + "MSR-VTT's 20 captions) instead of the original's choice.")
+  boolean allCaptions;
 
   @Option(names = "--frames", description = "Frames per clip (default: the checkpoint's data.numFrames).")
   Integer frames;
@@ -58,17 +75,16 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!dataset.equals("synthvid") && !dataset.equals("tsv")) {
-      throw new IllegalArgumentException("--dataset must be synthvid or tsv, found '" + dataset + "'");
-    }
-    Path table = Files.isDirectory(meta) ? meta.resolve("test.tsv") : meta;
+    DatasetReader reader = Datasets.reader(dataset);
+    SplitIndex index = reader.read(features, meta, new ReadOptions(split, headerSkip, allCaptions));
     Console console = new Console(System.err);
     try (NDManager root = NDManager.newBaseManager()) {
       Checkpoints.Loaded loaded = Checkpoints.load(checkpoint, root);
       try (var model = loaded.model()) {
         int f = frames != null ? frames : loaded.config().data().numFrames();
-        ClipDataset ds = ClipDataset.open(features, table, headerSkip, f,
-            loaded.config().model().video().featureDim(), loaded.config().data().numRegions(), false);
+        ClipDataset ds = ClipDataset.open(index, f, loaded.config().model().video().featureDim(),
+            loaded.config().data().numRegions(), false,
+            allowMissing ? ClipDataset.BadItems.exclude(console::log) : ClipDataset.BadItems.refuse());
         var loss = loaded.config().loss();
         Scores.Mode mode = score == null
             ? (!loss.useLocal() ? Scores.Mode.GLOBAL : loss.useGlobal() ? Scores.Mode.GLOBAL_LOCAL : Scores.Mode.LOCAL)
@@ -79,7 +95,7 @@ final class EvalCommand implements Callable<Integer> {
               default -> throw new IllegalArgumentException("--score must be global, global+local or local, found '"
                   + score + "'");
             };
-        Evaluation.Report rep = Evaluation.run(model, root, ds, dataset, table, headerSkip,
+        Evaluation.Report rep = Evaluation.run(model, root, ds, dataset, meta, headerSkip,
             done -> console.progress("encode", done, ds.numVideos()),
             new Evaluation.Scoring(mode, faithfulOrientation, loss.focal(), loss.rwaValidOnly(), dumpScores,
                 rerankTop));

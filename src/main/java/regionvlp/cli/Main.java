@@ -21,7 +21,8 @@ import regionvlp.data.InvalidInputFileException;
       TrainCommand.class,
       EvalCommand.class,
       ConvertCheckpointCommand.class,
-      EmbedCommand.class
+      EmbedCommand.class,
+      DataCommand.class
     },
     footer = {
       "",
@@ -33,7 +34,8 @@ import regionvlp.data.InvalidInputFileException;
       "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --features data/synthvid/features \\",
       "      --meta data/synthvid --frames 4 --json",
       "  regionvlp convert-checkpoint model_best.pth ckpt/demovlp   # the authors' .pth -> our checkpoint",
-      "  regionvlp embed text --checkpoint runs/r1 --captions queries.txt --out queries.npy"
+      "  regionvlp embed text --checkpoint runs/r1 --captions queries.txt --out queries.npy",
+      "  regionvlp data check --dataset didemo --features FEATURES --meta meta_data --split test --json"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -14,25 +14,41 @@ import regionvlp.data.synth.SynthVid;
     description = "Generate SynthVid: real .npz frame files with pickled info dicts, train/val/test TSVs.",
     footer = {"", "Examples:",
         "  regionvlp synth --out data/synthvid --feature-dim 64",
+        "  regionvlp synth --out data/msrvtt-synth --layout msrvtt --feature-dim 64",
         "  regionvlp synth --out data/vg --vocab objects_vocab.txt --feature-dim 2048 --compressed"})
 final class SynthCommand implements Callable<Integer> {
-  @Option(names = "--out", required = true, description = "Output folder (features/, train.tsv, val.tsv, test.tsv, synth.json).")
+  @Option(names = "--out", required = true, description = "Output folder (features/, train.tsv, val.tsv, test.tsv or the MSR-VTT files, synth.json).")
   Path out;
 
   @Mixin SynthOptions options;
 
+  @Option(names = "--layout", description = "folder (features/<id>/<k>.npz + train/val/test.tsv) or msrvtt "
+      + "(Frozen-in-Time's MSR-VTT layout: annotation/MSR_VTT.json, jsfusion lists and caption index, "
+      + "features/videoN/<k>.npz; read it with --dataset msrvtt). Default: ${DEFAULT-VALUE}.")
+  String layout = "folder";
+
   @Override
   public Integer call() {
-    SynthReport r = generate(options.toConfig(2048), out, new Console(System.err));
+    SynthVid.Layout l = switch (layout) {
+      case "folder" -> SynthVid.Layout.FOLDER;
+      case "msrvtt" -> SynthVid.Layout.MSRVTT;
+      default -> throw new IllegalArgumentException("--layout must be folder or msrvtt, found '" + layout + "'");
+    };
+    SynthReport r = generate(options.toConfig(2048), out, new Console(System.err), l);
     System.out.print(summary(r));
     return 0;
   }
 
   static SynthReport generate(regionvlp.data.synth.SynthConfig cfg, Path out, Console console) {
-    console.log(String.format(Locale.ROOT, "synth: %d/%d/%d videos x %d frames, D=%d, seed %d -> %s",
+    return generate(cfg, out, console, SynthVid.Layout.FOLDER);
+  }
+
+  static SynthReport generate(regionvlp.data.synth.SynthConfig cfg, Path out, Console console,
+      SynthVid.Layout layout) {
+    console.log(String.format(Locale.ROOT, "synth: %d/%d/%d videos x %d frames, D=%d, seed %d, %s layout -> %s",
         cfg.trainVideos(), cfg.valVideos(), cfg.testVideos(), cfg.framesPerVideo(), cfg.featureDim(),
-        cfg.seed(), out));
-    return SynthVid.generate(cfg, out, (done, total) -> console.progress("synth", done, total));
+        cfg.seed(), layout.name().toLowerCase(Locale.ROOT), out));
+    return SynthVid.generate(cfg, out, (done, total) -> console.progress("synth", done, total), layout);
   }
 
   static String summary(SynthReport r) {

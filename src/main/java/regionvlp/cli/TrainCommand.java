@@ -18,7 +18,9 @@ import regionvlp.run.Training;
         "      --set data.trainMeta=DATA/train.tsv --set train.checkpointEvery=100 --out runs/r1",
         "  regionvlp train --resume runs/r1      # after a crash or kill: continues from checkpoints/last",
         "  regionvlp train --config demovlp-pretrain --init-video-from jx_vit_base_p16_224-80ecf9dd.pth \\",
-        "      --set data.features=DATA/features --set data.trainMeta=DATA/train.tsv --out runs/pt"})
+        "      --set data.features=DATA/features --set data.trainMeta=DATA/train.tsv --out runs/pt",
+        "  regionvlp train --config demovlp-finetune --set data.dataset=msrvtt --set data.features=FEATURES \\",
+        "      --set data.trainMeta=MSRVTT --set data.valMeta=MSRVTT --out runs/ft"})
 final class TrainCommand implements Callable<Integer> {
   @Option(names = "--config",
       description = "Preset (quickstart, demovlp-pretrain, demovlp-finetune) or JSON file; "
@@ -44,8 +46,23 @@ final class TrainCommand implements Callable<Integer> {
       + " final weights equal those of an uninterrupted run.")
   Path resume;
 
+  @Option(names = "--faithful-sampling", description = "Keep the original's off-by-one in random frame sampling "
+      + "(same as --set data.faithfulSampling=true; needs K >= 2F frames per clip).")
+  boolean faithfulSampling;
+
+  @Option(names = "--faithful-header-skip", description = "Drop the first metadata row, as the original's pandas "
+      + "call does (same as --set data.faithfulHeaderSkip=true, G12).")
+  boolean faithfulHeaderSkip;
+
   @Override
   public Integer call() {
+    List<String> all = new ArrayList<>(overrides);
+    if (faithfulSampling) {
+      all.add("data.faithfulSampling=true");
+    }
+    if (faithfulHeaderSkip) {
+      all.add("data.faithfulHeaderSkip=true");
+    }
     Console console = new Console(System.err);
     Training.Progress progress = (step, total) -> console.ttyProgress("train", step, total);
     Training.Result r;
@@ -61,15 +78,23 @@ final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--init-video-from initialises a new run; --resume continues from its"
             + " checkpoint, so drop --init-video-from");
       }
+      if (faithfulSampling || faithfulHeaderSkip) {
+        throw new IllegalArgumentException("--resume continues with the run's own data settings; drop"
+            + " --faithful-sampling / --faithful-header-skip");
+      }
       r = Training.resume(resume, overrides, console::log, progress);
     } else {
       if (config == null || out == null) {
         throw new IllegalArgumentException("train needs --config and --out (or --resume RUNDIR)");
       }
-      r = Training.run(ConfigLoader.load(config, overrides), out, console::log, progress, initVideoFrom);
+      r = Training.run(ConfigLoader.load(config, all), out, console::log, progress, initVideoFrom);
     }
     System.out.println("run directory: " + r.runDir());
     System.out.println("checkpoint:    " + r.checkpoint());
+    if (!r.skipped().isEmpty()) {
+      System.out.println("skipped:       " + r.skipped().size() + " bad training items (listed in the log and"
+          + " metrics.jsonl)");
+    }
     return 0;
   }
 }

@@ -251,11 +251,8 @@ public final class BottomUpNpz {
     for (int i = 0; i < values.length; i++) {
       if (!Float.isFinite(values[i])) {
         String index = cols == 0 ? "[" + i + "]" : "[" + (i / cols) + ", " + (i % cols) + "]";
-        throw bad(
-            file,
-            key,
-            String.format(
-                Locale.ROOT, "expected finite values, found %s at index %s (first bad value)", values[i], index));
+        throw new ClipFaultException(DataFault.Kind.NON_FINITE, file, key + ": " + String.format(
+            Locale.ROOT, "expected finite values, found %s at index %s (first bad value)", values[i], index), null);
       }
     }
   }

@@ -1,11 +1,5 @@
 package regionvlp.data;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,13 +13,9 @@ import java.util.Objects;
  * order.
  *
  * <p><b>Records are not lines.</b> The original reads these files with {@code pd.read_csv(sep='\t')},
- * whose default CSV quoting applies: a field that starts with {@code "} runs to the next lone {@code "}
- * (a doubled {@code ""} is a literal quote) and may contain tabs and line breaks. The released files use
- * this: {@code DiDeMo_test.tsv} has 1,011 physical lines but 1,004 records, and
- * {@code webvid_validation_success_full.tsv} 5,239 lines but 4,998 records. This reader applies the same
- * quoting, so its row count is the original's {@code len(metadata)} plus one (the swallowed header,
- * below). Empty lines between records are skipped, as pandas does; a record's trailing {@code \r} is
- * dropped.
+ * whose default CSV quoting applies ({@link DelimitedRecords}): {@code DiDeMo_test.tsv} has 1,011 physical
+ * lines but 1,004 records. This reader's row count is the original's {@code len(metadata)} plus one (the
+ * swallowed header, below).
  *
  * <p><b>Header quirk (G12).</b> The original lets pandas infer a header, so the first record is lost.
  * {@code faithfulHeaderSkip = true} reproduces that; the default keeps every record.
@@ -74,29 +64,11 @@ public final class CaptionTable {
    */
   public static CaptionTable read(Path tsv, boolean faithfulHeaderSkip) {
     Objects.requireNonNull(tsv, "tsv");
-    String text;
-    try {
-      byte[] bytes = Files.readAllBytes(tsv);
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
-    } catch (CharacterCodingException e) {
-      throw new InvalidInputFileException(tsv, "expected UTF-8 text, found invalid bytes", e);
-    } catch (IOException e) {
-      throw new InvalidInputFileException(tsv, "cannot read caption table: " + e, e);
-    }
-    if (text.startsWith("\uFEFF")) {
-      text = text.substring(1);
-    }
-    List<RawRecord> records = new Parser(tsv, text).parseAll();
+    List<DelimitedRecords.Record> records = DelimitedRecords.read(tsv, '\t').records();
     int first = faithfulHeaderSkip && !records.isEmpty() ? 1 : 0;
     List<Row> rows = new ArrayList<>(records.size());
-    for (RawRecord r : records.subList(first, records.size())) {
-      rows.add(r.toRow(tsv));
+    for (DelimitedRecords.Record r : records.subList(first, records.size())) {
+      rows.add(toRow(tsv, r));
     }
     if (rows.isEmpty()) {
       throw new InvalidInputFileException(
@@ -134,122 +106,40 @@ public final class CaptionTable {
         Locale.ROOT, "CaptionTable[%s, %d captions, %d videos]", source, rows.size(), videoIds.size());
   }
 
-  private record RawRecord(List<String> fields, int line) {
-    Row toRow(Path file) {
-      String where = "line " + line;
-      if (fields.size() < 2) {
-        throw new InvalidInputFileException(
-            file,
-            String.format(
-                Locale.ROOT,
-                "%s: expected caption<TAB>video_id, found no tab in \"%s\"",
-                where,
-                abbreviate(fields.get(0))));
-      }
-      if (fields.size() > 2) {
-        throw new InvalidInputFileException(
-            file,
-            String.format(
-                Locale.ROOT,
-                "%s: expected 2 tab-separated fields, found %d; quote captions that contain tabs",
-                where,
-                fields.size()));
-      }
-      if (fields.get(0).isBlank()) {
-        throw new InvalidInputFileException(file, where + ": expected a caption, found an empty field");
-      }
-      if (fields.get(1).isBlank()) {
-        throw new InvalidInputFileException(file, where + ": expected a video id, found an empty field");
-      }
-      return new Row(fields.get(0), fields.get(1), line);
+  private static Row toRow(Path file, DelimitedRecords.Record r) {
+    String where = "line " + r.line();
+    List<String> fields = r.fields();
+    if (r.fault() != null) {
+      throw new InvalidInputFileException(file, where + ": expected UTF-8 text, found invalid bytes (" + r.fault() + ")");
     }
-
-    private static String abbreviate(String s) {
-      return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    if (fields.size() < 2) {
+      throw new InvalidInputFileException(
+          file,
+          String.format(
+              Locale.ROOT,
+              "%s: expected caption<TAB>video_id, found no tab in \"%s\"",
+              where,
+              abbreviate(fields.get(0))));
     }
+    if (fields.size() > 2) {
+      throw new InvalidInputFileException(
+          file,
+          String.format(
+              Locale.ROOT,
+              "%s: expected 2 tab-separated fields, found %d; quote captions that contain tabs",
+              where,
+              fields.size()));
+    }
+    if (fields.get(0).isBlank()) {
+      throw new InvalidInputFileException(file, where + ": expected a caption, found an empty field");
+    }
+    if (fields.get(1).isBlank()) {
+      throw new InvalidInputFileException(file, where + ": expected a video id, found an empty field");
+    }
+    return new Row(fields.get(0), fields.get(1), r.line());
   }
 
-  /** pandas/CSV-style tokenizer: tab delimiter, {@code "} quote char, {@code ""} escape. */
-  private static final class Parser {
-    private final Path file;
-    private final String text;
-    private int pos;
-    private int line = 1;
-
-    Parser(Path file, String text) {
-      this.file = file;
-      this.text = text;
-    }
-
-    List<RawRecord> parseAll() {
-      List<RawRecord> out = new ArrayList<>();
-      while (pos < text.length()) {
-        if (atLineEnd()) {
-          consumeLineEnd(); // blank line between records
-          continue;
-        }
-        int startLine = line;
-        List<String> fields = new ArrayList<>(2);
-        while (true) {
-          fields.add(readField(startLine));
-          if (pos < text.length() && text.charAt(pos) == '\t') {
-            pos++;
-            continue;
-          }
-          if (pos < text.length()) {
-            consumeLineEnd();
-          }
-          break;
-        }
-        out.add(new RawRecord(fields, startLine));
-      }
-      return out;
-    }
-
-    private String readField(int startLine) {
-      StringBuilder sb = new StringBuilder();
-      if (pos < text.length() && text.charAt(pos) == '"') {
-        pos++;
-        while (true) {
-          if (pos >= text.length()) {
-            throw new InvalidInputFileException(
-                file,
-                "line " + startLine + ": expected a closing quote, found end of file (unterminated \"...)");
-          }
-          char c = text.charAt(pos++);
-          if (c == '"') {
-            if (pos < text.length() && text.charAt(pos) == '"') {
-              sb.append('"');
-              pos++;
-              continue;
-            }
-            break;
-          }
-          if (c == '\n' || (c == '\r' && (pos >= text.length() || text.charAt(pos) != '\n'))) {
-            line++;
-          }
-          sb.append(c);
-        }
-      }
-      // Unquoted field, or text after a closing quote (kept literally, like Python's csv and pandas).
-      while (pos < text.length() && text.charAt(pos) != '\t' && !atLineEnd()) {
-        sb.append(text.charAt(pos++));
-      }
-      return sb.toString();
-    }
-
-    private boolean atLineEnd() {
-      char c = text.charAt(pos);
-      return c == '\n' || c == '\r';
-    }
-
-    private void consumeLineEnd() {
-      if (text.charAt(pos) == '\r' && pos + 1 < text.length() && text.charAt(pos + 1) == '\n') {
-        pos += 2;
-      } else {
-        pos++;
-      }
-      line++;
-    }
+  static String abbreviate(String s) {
+    return s.length() <= 60 ? s : s.substring(0, 57) + "...";
   }
 }

@@ -79,7 +79,16 @@ public final class ClipFolder {
    *     numbering, or a name with a leading zero
    */
   public int countFrames(String videoId) {
-    Path dir = requireClipDir(videoId);
+    return countFrameFiles(requireClipDir(videoId));
+  }
+
+  /**
+   * K for any clip folder, with the checks of {@link #countFrames(String)}.
+   *
+   * @throws InvalidInputFileException when the folder cannot be listed, holds no frame file, has a gap in
+   *     the numbering, or a name with a leading zero
+   */
+  public static int countFrameFiles(Path dir) {
     BitSet seen = new BitSet();
     int count = 0;
     try (Stream<Path> entries = Files.list(dir)) {

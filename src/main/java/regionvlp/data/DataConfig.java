@@ -1,18 +1,26 @@
 package regionvlp.data;
 
+import regionvlp.data.datasets.Datasets;
+
 /**
  * Where training data lives and how clips are sampled.
  *
- * @param dataset layout name: {@code synthvid} or {@code tsv} (the DiDeMo-style
- *     {@code caption<TAB>video_id} + {@code FEATURES/<video_id>/{k}.npz} layout both use)
- * @param features root folder of the per-video frame folders
- * @param trainMeta training captions TSV
- * @param valMeta validation captions TSV, or empty for none
+ * @param dataset the reader of the layout ({@link Datasets}): {@code msrvtt}, {@code didemo}, {@code msvd},
+ *     {@code lsmdc}, {@code webvid}, {@code cc3m}, or {@code folder} (the generic {@code caption<TAB>clip} +
+ *     {@code FEATURES/<clip>/<k>.npz} layout; {@code synthvid} and {@code tsv} are older names of it)
+ * @param features the features root
+ * @param trainMeta the training split's metadata: a file, or the folder holding the dataset's released files
+ * @param valMeta the validation split's metadata (file or folder; for the four retrieval datasets the original
+ *     validates on the test file), or empty for none
  * @param numFrames F, frames sampled per clip (1 at pre-training, 8 at fine-tuning)
  * @param numRegions R, top regions kept per frame (30)
  * @param faithfulSampling reproduce the original's off-by-one in random frame sampling (METHOD.md 1.5)
  * @param faithfulHeaderSkip drop the first row of each TSV as the original's pandas call does (G12)
  * @param loaderThreads background threads that read and assemble batches
+ * @param maxBadFraction training aborts when more than this share of its clips (or of its caption rows) is
+ *     bad; bad items below it are skipped and logged once each
+ * @param allCaptions every caption is a query/training pair (MSVD's usual protocol) instead of the
+ *     original's choice (MSVD: the first caption only, G15)
  */
 public record DataConfig(
     String dataset,
@@ -23,10 +31,16 @@ public record DataConfig(
     int numRegions,
     boolean faithfulSampling,
     boolean faithfulHeaderSkip,
-    int loaderThreads) {
+    int loaderThreads,
+    double maxBadFraction,
+    boolean allCaptions) {
   public DataConfig {
-    if (dataset == null || !(dataset.equals("synthvid") || dataset.equals("tsv"))) {
-      throw new IllegalArgumentException("data.dataset must be 'synthvid' or 'tsv', found '" + dataset + "'");
+    if (!Datasets.exists(dataset)) {
+      throw new IllegalArgumentException("data.dataset must be one of " + Datasets.names() + ", found '"
+          + dataset + "'");
+    }
+    if (!(maxBadFraction >= 0 && maxBadFraction <= 1)) {
+      throw new IllegalArgumentException("data.maxBadFraction must be in [0, 1], found " + maxBadFraction);
     }
     if (numFrames < 1) {
       throw new IllegalArgumentException("data.numFrames must be >= 1, found " + numFrames);

@@ -24,4 +24,11 @@ public class InvalidInputFileException extends RuntimeException {
   public Path path() {
     return path;
   }
+
+  /** The message without the leading {@code "<path>: "}. */
+  public String reason() {
+    String m = getMessage();
+    String prefix = path + ": ";
+    return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+  }
 }

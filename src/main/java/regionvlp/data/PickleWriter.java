@@ -50,6 +50,19 @@ public final class PickleWriter {
     return w.out.toByteArray();
   }
 
+  /**
+   * Pickles a plain value (protocol 3), as {@code pickle.dump(value, f, protocol=3)} does: for example the
+   * {@code {video id: caption index}} dict of MSR-VTT's {@code jsfusion_val_caption_idx.pkl}.
+   */
+  public static byte[] plain(Object value) {
+    PickleWriter w = new PickleWriter();
+    w.out.write(0x80);
+    w.out.write(PROTOCOL);
+    w.value(value);
+    w.out.write('.');
+    return w.out.toByteArray();
+  }
+
   /** _reconstruct(ndarray, (0,), b'b'): the REDUCE leaves an empty array for BUILD to fill. */
   private void ndarrayHeader() {
     global(RECONSTRUCT_MODULE, "_reconstruct");

@@ -2,14 +2,17 @@ package regionvlp.features;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import regionvlp.data.ClipFaultException;
 import regionvlp.text.TokenizedCaptions;
 
 /**
@@ -147,7 +150,12 @@ public final class TrainBatches implements AutoCloseable {
     };
   }
 
-  /** Builds batch {@code b} of {@code epoch}. */
+  /**
+   * Builds batch {@code b} of {@code epoch}. A clip whose frames turn out to be bad is reported to the dataset
+   * (logged once; the run aborts past {@code data.maxBadFraction}) and its slot is filled by the next clip in
+   * the epoch order after this batch that reads cleanly and is not already in the batch. The choice depends
+   * only on the order and the files, so it is the same whatever the thread timing.
+   */
   HostBatch assemble(int epoch, int b, int[] perm) {
     SplittableRandom r = new SplittableRandom(mix(seed, epoch, b));
     int f = dataset.numFrames();
@@ -158,13 +166,35 @@ public final class TrainBatches implements AutoCloseable {
     float[] mask = new float[batchSize * f * n];
     long[] ids = new long[batchSize * l];
     long[] tmask = new long[batchSize * l];
+    int next = (b + 1) * batchSize; // replacement candidates: the epoch order after this batch, wrapping
+    Set<Integer> used = new HashSet<>();
+    for (int i = 0; i < batchSize; i++) {
+      used.add(perm[b * batchSize + i]);
+    }
     for (int i = 0; i < batchSize; i++) {
       int video = perm[b * batchSize + i];
-      int[] caps = captionsOfVideo[video];
-      int caption = caps[r.nextInt(caps.length)];
-      captions.copyIds(caption, ids, i * l);
-      captions.copyMask(caption, tmask, i * l);
-      dataset.readClip(video, sampler, r, regions, i * f * n * dim, mask, i * f * n);
+      int tries = 0;
+      while (true) {
+        int[] caps = captionsOfVideo[video];
+        int caption = caps[r.nextInt(caps.length)];
+        captions.copyIds(caption, ids, i * l);
+        captions.copyMask(caption, tmask, i * l);
+        try {
+          dataset.readClip(video, sampler, r, regions, i * f * n * dim, mask, i * f * n);
+          break;
+        } catch (ClipFaultException e) {
+          dataset.reportBad(video, e); // throws past the bad-fraction limit
+          // Known-bad clips are tried again rather than skipped: skipping would depend on which thread
+          // found them first, and change the random stream.
+          do {
+            if (++tries > perm.length) {
+              throw new IllegalStateException("no readable clip left to fill batch " + b + " of epoch " + epoch);
+            }
+            video = perm[next++ % perm.length];
+          } while (used.contains(video));
+          used.add(video);
+        }
+      }
     }
     return new HostBatch(batchSize, f, n, dim, regions, mask, l, ids, tmask);
   }

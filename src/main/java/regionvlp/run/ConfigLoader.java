@@ -136,16 +136,17 @@ public final class ConfigLoader {
 
   /** Converts a complete tree to the record, turning validation failures into clear messages. */
   public static ExperimentConfig fromTree(JsonNode tree, String source) {
-    if (tree.path("model").path("text") instanceof ObjectNode text
-        && !TEXT_KEYS_ADDED.keySet().stream().allMatch(text::has)) {
-      tree = tree.deepCopy();
-      ObjectNode copy = (ObjectNode) tree.path("model").path("text");
+    // Keys added after configs were first saved get the value older configs meant (on a copy: the caller's
+    // tree is left as it is).
+    tree = tree.deepCopy();
+    if (tree.path("model").path("text") instanceof ObjectNode text) {
       TEXT_KEYS_ADDED.forEach((k, v) -> {
-        if (!copy.has(k)) {
-          copy.set(k, v);
+        if (!text.has(k)) {
+          text.set(k, v);
         }
       });
     }
+    upgrade(tree);
     try {
       return Json.MAPPER.treeToValue(tree, ExperimentConfig.class);
     } catch (JsonProcessingException e) {
@@ -155,6 +156,22 @@ public final class ConfigLoader {
       }
       String msg = root instanceof IllegalArgumentException ? root.getMessage() : e.getOriginalMessage();
       throw new IllegalArgumentException(source + ": invalid config: " + msg, e);
+    }
+  }
+
+  /**
+   * Fills keys added after a config was written (run directories and checkpoints keep their resolved
+   * config): {@code data.maxBadFraction} (0.01) and {@code data.allCaptions} (false), both the behaviour of
+   * the code that wrote them for clean data.
+   */
+  static void upgrade(JsonNode tree) {
+    if (tree instanceof ObjectNode root && root.get("data") instanceof ObjectNode data) {
+      if (!data.has("maxBadFraction")) {
+        data.put("maxBadFraction", 0.01);
+      }
+      if (!data.has("allCaptions")) {
+        data.put("allCaptions", false);
+      }
     }
   }
 

@@ -1,6 +1,9 @@
 package regionvlp.run;
 
 import regionvlp.data.AtomicFiles;
+import regionvlp.data.ClipFaultException;
+import regionvlp.data.DataFault;
+import regionvlp.data.InvalidInputFileException;
 
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
@@ -25,7 +28,10 @@ import regionvlp.text.TokenizedCaptions;
 /**
  * Text-to-video and video-to-text retrieval of one split (METHOD.md 5): every caption and every video is
  * encoded (videos with the uniform test sampler), G is the cosine matrix, and the metrics follow
- * Frozen-in-Time's conventions (5.3). The protocol block records what was evaluated.
+ * Frozen-in-Time's conventions (5.3). The protocol block records what was evaluated: the dataset, split and
+ * metadata file, how the metadata was read (physical lines and records, header policy G12, caption policy),
+ * how many items were listed and evaluated, and every excluded item with its fault (only with
+ * {@code --allow-missing}; otherwise a bad item is an error).
  */
 public final class Evaluation {
   private Evaluation() {}
@@ -118,6 +124,17 @@ public final class Evaluation {
    */
   public static Report run(DualEncoder model, NDManager manager, ClipDataset ds, String datasetName, Path meta,
       boolean headerSkip, IntConsumer progress, Scoring scoring) {
+    try {
+      return evaluate(model, manager, ds, datasetName, meta, headerSkip, progress, scoring);
+    } catch (ClipFaultException e) {
+      // A fault the up-front checks cannot see (corrupt file, wrong width, NaN) in a frame being encoded.
+      throw new InvalidInputFileException(e.path(), e.reason() + "; evaluation never drops a test"
+          + " item silently: run 'regionvlp data check', fix the clip, or pass --allow-missing to exclude it", e);
+    }
+  }
+
+  private static Report evaluate(DualEncoder model, NDManager manager, ClipDataset ds, String datasetName,
+      Path meta, boolean headerSkip, IntConsumer progress, Scoring scoring) {
     TokenizedCaptions tok;
     try (CaptionTokenizer tokenizer = PretrainedText.tokenizer(model.config().text())) {
       tok = tokenizer.encode(ds.captions());
@@ -147,9 +164,15 @@ public final class Evaluation {
     RetrievalMetrics.Result metrics = RetrievalMetrics.compute(scores, ds.captionToVideo());
     Map<String, Object> protocol = new LinkedHashMap<>();
     protocol.put("dataset", datasetName);
-    protocol.put("split", meta.getFileName().toString());
+    protocol.put("split", ds.index().split());
+    protocol.put("meta", meta.toString());
+    protocol.putAll(ds.index().protocol()); // metaFile, metaLines, metaRecords, headerSkip, captionPolicy
+    protocol.putIfAbsent("headerSkip", headerSkip);
     protocol.put("queries", ds.numCaptions());
     protocol.put("videos", ds.numVideos());
+    protocol.put("itemsListed", ds.index().captions().size() + ds.index().rowFaults().size());
+    protocol.put("itemsEvaluated", ds.numCaptions());
+    protocol.put("excluded", ds.excluded().stream().map(DataFault::toJson).toList());
     protocol.put("frames", ds.numFrames());
     protocol.put("regions", ds.numRegions());
     protocol.put("sampling", "uniform");
@@ -158,7 +181,6 @@ public final class Evaluation {
         : scoring.faithfulOrientation() ? "global+local (G + S, original orientation)"
         : scoring.rerankTop() > 0 ? "global, then G + S^T on the top " + scoring.rerankTop()
         : "global+local (G + S^T)");
-    protocol.put("headerSkip", headerSkip);
     protocol.put("ties", "t2v optimistic, v2t averaged (Frozen-in-Time)");
     return new Report(metrics, protocol);
   }

@@ -7,8 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +17,11 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import regionvlp.data.DataConfig;
 import regionvlp.data.InvalidInputFileException;
+import regionvlp.data.DataFault;
+import regionvlp.data.datasets.DatasetReader;
+import regionvlp.data.datasets.Datasets;
+import regionvlp.data.datasets.ReadOptions;
+import regionvlp.data.datasets.SplitIndex;
 import regionvlp.features.ClipDataset;
 import regionvlp.features.FrameSampler;
 import regionvlp.features.TrainBatches;
@@ -29,7 +35,9 @@ import regionvlp.text.TokenizedCaptions;
 import regionvlp.train.TrainLoop;
 
 /**
- * One training run from a resolved config: opens the data (checking every clip up front), builds the
+ * One training run from a resolved config: opens the data with the configured dataset reader (checking every
+ * clip's frame count up front; bad clips and caption rows are skipped and logged once each, and the run
+ * aborts past {@code data.maxBadFraction}), builds the
  * model, trains, logs to stderr and {@code metrics.jsonl}, evaluates on the validation split after each
  * epoch when one is configured, checkpoints every {@code train.checkpointEvery} steps, and writes the final
  * checkpoint. {@link #resume} continues an interrupted run from its last checkpoint exactly: the same
@@ -47,7 +55,8 @@ public final class Training {
   private Training() {}
 
   /** Where the run ended up. */
-  public record Result(Path runDir, Path checkpoint, double lastEpochLoss, long steps, double seconds) {}
+  public record Result(Path runDir, Path checkpoint, double lastEpochLoss, long steps, double seconds,
+      List<DataFault> skipped) {}
 
   /** Told (step, total steps) after every step; the CLI draws a progress bar with it on a terminal. */
   @FunctionalInterface
@@ -120,7 +129,7 @@ public final class Training {
     if (state.complete()) {
       log.accept(String.format(Locale.ROOT, "run already complete: %s holds step %d of %d; nothing to do",
           ckpt, state.step(), state.totalSteps()));
-      return new Result(runDir, ckpt, state.epochLossSum() / state.epochSteps(), state.step(), 0);
+      return new Result(runDir, ckpt, state.epochLossSum() / state.epochSteps(), state.step(), 0, List.of());
     }
     Splits data = openSplits(cfg, log);
     if (!data.trainSha256().equals(state.trainDataSha256())) {
@@ -221,18 +230,27 @@ public final class Training {
     DataConfig data = cfg.data();
     requireSet("data.features", data.features());
     requireSet("data.trainMeta", data.trainMeta());
-    ClipDataset train = ClipDataset.open(Path.of(data.features()), Path.of(data.trainMeta()),
-        data.faithfulHeaderSkip(), data.numFrames(), cfg.model().video().featureDim(), data.numRegions(),
-        data.faithfulSampling());
-    ClipDataset val = data.valMeta().isEmpty() ? null : ClipDataset.open(Path.of(data.features()),
-        Path.of(data.valMeta()), data.faithfulHeaderSkip(), data.numFrames(),
-        cfg.model().video().featureDim(), data.numRegions(), false);
+    DatasetReader reader = Datasets.reader(data.dataset());
+    int featureDim = cfg.model().video().featureDim();
+    SplitIndex trainIndex = reader.read(Path.of(data.features()), Path.of(data.trainMeta()),
+        new ReadOptions("train", data.faithfulHeaderSkip(), data.allCaptions()));
+    ClipDataset train = ClipDataset.open(trainIndex, data.numFrames(), featureDim, data.numRegions(),
+        data.faithfulSampling(), ClipDataset.BadItems.skip(data.maxBadFraction(), s -> log.accept("train: " + s)));
+    ClipDataset val = null;
+    if (!data.valMeta().isEmpty()) {
+      SplitIndex valIndex = reader.read(Path.of(data.features()), Path.of(data.valMeta()),
+          new ReadOptions("val", data.faithfulHeaderSkip(), data.allCaptions()));
+      val = ClipDataset.open(valIndex, data.numFrames(), featureDim, data.numRegions(), false,
+          ClipDataset.BadItems.exclude(s -> log.accept("val: " + s)));
+    }
     TokenizedCaptions tok;
     try (CaptionTokenizer tokenizer = PretrainedText.tokenizer(cfg.model().text())) {
       tok = tokenizer.encode(train.captions());
     }
-    log.accept(String.format(Locale.ROOT, "train: %d videos, %d captions from %s; %d frames x %d regions",
-        train.numVideos(), train.numCaptions(), data.trainMeta(), data.numFrames(), data.numRegions()));
+    log.accept(String.format(Locale.ROOT, "train: %d videos, %d captions from %s (%s); %d frames x %d regions,"
+            + " %s sampler%s", train.numVideos(), train.numCaptions(), data.trainMeta(), data.dataset(),
+        data.numFrames(), data.numRegions(), data.faithfulSampling() ? "faithful" : "corrected",
+        train.excluded().isEmpty() ? "" : "; skipped " + train.excluded().size() + " bad items up front"));
     return new Splits(train, val, tok, fingerprint(train));
   }
 
@@ -303,9 +321,20 @@ public final class Training {
           new Checkpoints.Resumable(state(steps, perEpoch, total, lastLr[0], loop, cfg, data), null));
       double seconds = (System.nanoTime() - t0) / 1e9;
       long first = resumed == null ? 1 : resumed.step() + 1;
+      List<DataFault> skipped = new ArrayList<>(data.train().excluded());
+      skipped.addAll(data.train().discoveredBad());
+      if (!skipped.isEmpty()) {
+        log.accept(String.format(Locale.ROOT, "skipped %d bad training items (data.maxBadFraction %s):",
+            skipped.size(), dc.maxBadFraction()));
+        skipped.forEach(f -> log.accept("  " + f));
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("step", steps);
+        r.put("skipped", skipped.stream().map(DataFault::toJson).toList());
+        run.log(r);
+      }
       log.accept(String.format(Locale.ROOT, "trained steps %d-%d in %.1f s; checkpoint %s", first, steps, seconds,
           ckpt));
-      return new Result(run.path(), ckpt, lastLoss, steps, seconds);
+      return new Result(run.path(), ckpt, lastLoss, steps, seconds, List.copyOf(skipped));
     }
   }
 

@@ -99,7 +99,10 @@ class CliTest {
     assertThat(p.path("queries").asInt()).isEqualTo(12);
     assertThat(p.path("videos").asInt()).isEqualTo(12);
     assertThat(p.path("frames").asInt()).isEqualTo(4);
-    assertThat(p.path("split").asText()).isEqualTo("test.tsv");
+    assertThat(p.path("split").asText()).isEqualTo("test");
+    assertThat(p.path("metaFile").asText()).isEqualTo("test.tsv");
+    assertThat(p.path("itemsEvaluated").asInt()).isEqualTo(12);
+    assertThat(p.path("headerSkip").asBoolean()).isFalse();
     assertThat(lines[0]).contains("R@1");
   }
 

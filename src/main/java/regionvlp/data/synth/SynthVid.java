@@ -37,6 +37,26 @@ public final class SynthVid {
   /** Version of the on-disk layout recorded in synth.json. */
   public static final int FORMAT_VERSION = 1;
 
+  /**
+   * How the corpus is laid out on disk.
+   *
+   * <ul>
+   *   <li>{@code FOLDER}: {@code features/<split>_NNNNNN/<k>.npz} and headerless {@code train.tsv},
+   *       {@code val.tsv}, {@code test.tsv} of {@code caption<TAB>video_id} (the generic layout).
+   *   <li>{@code MSRVTT}: Frozen-in-Time's MSR-VTT layout, read by the {@code msrvtt} dataset reader: videos
+   *       {@code video0, video1, ...} (train, then val, then test) in {@code features/videoN/<k>.npz};
+   *       {@code annotation/MSR_VTT.json} with every caption; {@code high-quality/structured-symlinks/}
+   *       {@code train_list_jsfusion.txt} (the train videos), {@code val_list_jsfusion.txt} (the test videos,
+   *       the 1k-A role) and {@code jsfusion_val_caption_idx.pkl} (caption 0 of each test video). The val
+   *       videos are in the annotations and features but in neither list, as the 1k-A protocol validates on
+   *       its test list.
+   * </ul>
+   */
+  public enum Layout {
+    FOLDER,
+    MSRVTT
+  }
+
   /** Progress callback, called from worker threads one at a time. */
   @FunctionalInterface
   public interface Progress {
@@ -83,6 +103,17 @@ public final class SynthVid {
 
   /** As {@link #generate(SynthConfig, Path, Progress)}, with the frame writer supplied (tests, converters). */
   public static SynthReport generate(SynthConfig cfg, Path outDir, Progress progress, FrameWriter writer) {
+    return generate(cfg, outDir, progress, writer, Layout.FOLDER);
+  }
+
+  /** As {@link #generate(SynthConfig, Path, Progress)}, in the given layout. */
+  public static SynthReport generate(SynthConfig cfg, Path outDir, Progress progress, Layout layout) {
+    return generate(cfg, outDir, progress, BottomUpNpz::write, layout);
+  }
+
+  /** Generates the corpus with the frame writer and layout supplied. */
+  public static SynthReport generate(SynthConfig cfg, Path outDir, Progress progress, FrameWriter writer,
+      Layout layout) {
     long t0 = System.nanoTime();
     SynthWorld world = new SynthWorld(cfg);
     try {
@@ -112,7 +143,8 @@ public final class SynthVid {
           final int idx = i;
           futures.add(pool.submit(() -> {
             SynthVideo v = world.video(s, idx);
-            Path dir = outDir.resolve("features").resolve(v.id());
+            String id = layout == Layout.MSRVTT ? msrvttId(world, s, idx) : v.id();
+            Path dir = outDir.resolve("features").resolve(id);
             try {
               Files.createDirectories(dir);
             } catch (IOException e) {
@@ -124,7 +156,7 @@ public final class SynthVid {
             }
             List<String> lines = new ArrayList<>();
             for (String c : v.captions()) {
-              lines.add(c.replace('\t', ' ').replace('\n', ' ') + "\t" + v.id());
+              lines.add(c.replace('\t', ' ').replace('\n', ' ') + "\t" + id);
             }
             perVideo[idx] = lines;
             long d = done.incrementAndGet();
@@ -165,25 +197,89 @@ public final class SynthVid {
     }
     BagOfObjectsOracle.Result oracle = BagOfObjectsOracle.evaluate(world.parser(), testCaps, gt, testClasses);
     int trainCaptions = 0;
-    for (Split s : Split.values()) {
-      StringBuilder sb = new StringBuilder();
-      for (List<String> l : rows.get(s)) {
-        for (String line : l) {
-          sb.append(line).append('\n');
-          if (s == Split.TRAIN) {
-            trainCaptions++;
+    for (List<String> l : rows.get(Split.TRAIN)) {
+      trainCaptions += l.size();
+    }
+    if (layout == Layout.MSRVTT) {
+      writeMsrVtt(outDir, rows);
+    } else {
+      for (Split s : Split.values()) {
+        StringBuilder sb = new StringBuilder();
+        for (List<String> l : rows.get(s)) {
+          for (String line : l) {
+            sb.append(line).append('\n');
           }
         }
+        writeAtomically(outDir.resolve(s.id() + ".tsv"), sb.toString());
       }
-      writeAtomically(outDir.resolve(s.id() + ".tsv"), sb.toString());
     }
     long frames = total * cfg.framesPerVideo();
     double seconds = (System.nanoTime() - t0) / 1e9;
     SynthReport report = new SynthReport(outDir, world.count(Split.TRAIN), world.count(Split.VAL),
         world.count(Split.TEST), trainCaptions, frames, world.skippedCaptions(), world.unusedCaptions(),
         oracle, seconds);
-    writeAtomically(outDir.resolve("synth.json"), json(cfg, world, report));
+    writeAtomically(outDir.resolve("synth.json"), json(cfg, world, report, layout));
     return report;
+  }
+
+  /** {@code video<n>}: train videos first, then val, then test. */
+  static String msrvttId(SynthWorld world, Split split, int index) {
+    int offset = 0;
+    for (Split s : Split.values()) {
+      if (s == split) {
+        break;
+      }
+      offset += world.count(s);
+    }
+    return "video" + (offset + index);
+  }
+
+  /** MSR_VTT.json, the jsfusion lists and the caption index, from the per-video "caption\tid" rows. */
+  private static void writeMsrVtt(Path outDir, Map<Split, List<String>[]> rows) {
+    List<Map<String, Object>> annotations = new ArrayList<>();
+    List<Map<String, Object>> videos = new ArrayList<>();
+    StringBuilder trainList = new StringBuilder();
+    StringBuilder testList = new StringBuilder();
+    Map<String, Object> captionIndex = new LinkedHashMap<>();
+    for (Split s : Split.values()) {
+      for (List<String> perVideo : rows.get(s)) {
+        String id = null;
+        for (String line : perVideo) {
+          int tab = line.lastIndexOf('\t');
+          id = line.substring(tab + 1);
+          Map<String, Object> a = new LinkedHashMap<>();
+          a.put("caption", line.substring(0, tab));
+          a.put("id", annotations.size());
+          a.put("image_id", id);
+          annotations.add(a);
+        }
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("id", id);
+        v.put("split", s.id());
+        videos.add(v);
+        if (s == Split.TRAIN) {
+          trainList.append(id).append('\n');
+        } else if (s == Split.TEST) {
+          testList.append(id).append('\n');
+          captionIndex.put(id, 0L);
+        }
+      }
+    }
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("info", Map.of("description", "SynthVid in Frozen-in-Time's MSR-VTT layout"));
+    root.put("images", videos);
+    root.put("annotations", annotations);
+    Path lists = outDir.resolve("high-quality").resolve("structured-symlinks");
+    try {
+      Files.createDirectories(outDir.resolve("annotation"));
+      Files.createDirectories(lists);
+      writeAtomically(outDir.resolve("annotation").resolve("MSR_VTT.json"), new ObjectMapper().writeValueAsString(root));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the MSR-VTT annotation of " + outDir, e);
+    }
+    writeAtomically(lists.resolve("train_list_jsfusion.txt"), trainList.toString());
+    writeAtomically(lists.resolve("val_list_jsfusion.txt"), testList.toString());
+    AtomicFiles.write(lists.resolve("jsfusion_val_caption_idx.pkl"), regionvlp.data.PickleWriter.plain(captionIndex));
   }
 
   /**
@@ -206,7 +302,7 @@ public final class SynthVid {
     return c;
   }
 
-  static String json(SynthConfig cfg, SynthWorld world, SynthReport r) {
+  static String json(SynthConfig cfg, SynthWorld world, SynthReport r, Layout layout) {
     Map<String, Object> c = configMap(cfg);
     Map<String, Object> counts = new LinkedHashMap<>();
     counts.put("train", r.trainVideos());
@@ -225,6 +321,7 @@ public final class SynthVid {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("format", "synthvid");
     root.put("formatVersion", FORMAT_VERSION);
+    root.put("layout", layout.name().toLowerCase(java.util.Locale.ROOT));
     root.put("config", c);
     root.put("vocabulary", world.vocab().source());
     root.put("attrIds", "colour ordinal + 1 (red..gray), 0 for stuff");

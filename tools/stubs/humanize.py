@@ -1,0 +1,1 @@
+"""Stand-in for humanize: DemoVLP's utils/util.py imports it at module level; the metadata code never calls it."""
