@@ -12,6 +12,8 @@ What it records:
 - S with and without the focal filter (RWALoss.get_sim), and its two directions separately: A (i2t_sim,
   words attend over regions) and B (t2i_sim transposed, regions attend over words), captured from inside
   the original xattn_score_fast by recording its two cosine_similarity results (then .mean(-1), as it does).
+- The same for a crafted case ("pointed") whose padded slots point along the words, so that they would
+  dominate the attention if the masks were weaker than the original's -100.
 - G = sim_matrix(text globals, video globals) on a non-square case (4 captions x 3 videos).
 - The loss terms on the square case (first 3 captions): NormSoftmaxLoss, RWALoss and GlobalLocalLoss with
   both terms, global only and local only, fed as trainer/trainer_dist.py feeds them.
@@ -29,6 +31,7 @@ width 16, global width 8. Videos and captions have padded slots (additive -100 m
 them); padded slots hold random vectors, so any slot that leaks through a mask changes the result.
 """
 import json
+import math
 import os
 import sys
 
@@ -62,6 +65,51 @@ def local_inputs(bv, r, bt, l, e):
     return regions, region_mask, words, word_mask, word_length
 
 
+def pointed_inputs(r, l, e):
+    """2 videos x 2 captions where masks must do real work: word slots point along basis vectors; video 0's
+    6 real regions point against every word and its 4 padded slots along words 0..3, video 1's 2 padded
+    slots along words 4 and 5. Words attending over video 0 would pick the padded slots unless the -100 mask
+    holds them off (a mask of -1, i.e. a logit shift of 20, does not: S changes sign)."""
+    basis = torch.eye(e)[:l]
+    words = basis.repeat(2, 1, 1) + 0.05 * torch.randn(2, l, e)
+    word_valid = torch.zeros(2, l)
+    word_valid[0] = 1
+    word_valid[1, :4] = 1
+    regions = 0.3 * torch.randn(2, r, e)
+    regions[0, :6] = -basis.sum(0) / math.sqrt(l) + 0.05 * torch.randn(6, e)
+    regions[0, 6:] = basis[:4] + 0.05 * torch.randn(4, e)
+    regions[1, r - 2:] = basis[4:6] + 0.05 * torch.randn(2, e)
+    region_valid = torch.ones(2, r, dtype=torch.float64)
+    region_valid[0, 6:] = 0
+    region_valid[1, r - 2:] = 0
+    return regions, (region_valid - 1) * 100, words, (word_valid - 1) * 100, word_valid.sum(1).long()
+
+
+def focal_directions(loss, rwa, regions, words, region_mask, word_length, word_mask):
+    """S = rwa.get_sim(...) and its directions A (i2t_sim) and B (t2i_sim^T), [videos, captions] each,
+    captured from inside the original xattn_score_fast by recording its two cosine_similarity results."""
+    original_cosine = loss.cosine_similarity
+    recorded = []
+
+    def recording_cosine(*args, **kwargs):
+        out = original_cosine(*args, **kwargs)
+        recorded.append(out)
+        return out
+
+    loss.cosine_similarity = recording_cosine
+    try:
+        s = rwa.get_sim(regions, words, region_mask, word_length, word_mask)
+    finally:
+        loss.cosine_similarity = original_cosine
+    if len(recorded) != 2:
+        sys.exit("expected xattn_score_fast to call cosine_similarity twice, saw %d" % len(recorded))
+    i2t = recorded[0].mean(dim=-1)  # [videos, captions]
+    t2i = recorded[1].mean(dim=-1).T  # [captions, videos] -> [videos, captions]
+    if not torch.equal(i2t + t2i, s):
+        sys.exit("recorded directions do not add up to get_sim's S")
+    return s, i2t, t2i
+
+
 def main():
     loss = load_module("model/loss.py", "demovlp_loss")
     model_py = load_model_module()
@@ -73,25 +121,7 @@ def main():
     rwa_plain = loss.RWALoss(lambda_softmax=20, focal_type="prob")
 
     # S, and its directions as xattn_score_fast computes them before `sim = t2i_sim.T + i2t_sim`.
-    original_cosine = loss.cosine_similarity
-    recorded = []
-
-    def recording_cosine(*args, **kwargs):
-        out = original_cosine(*args, **kwargs)
-        recorded.append(out)
-        return out
-
-    loss.cosine_similarity = recording_cosine
-    try:
-        s_focal = rwa_focal.get_sim(regions, words, region_mask, word_length, word_mask)
-    finally:
-        loss.cosine_similarity = original_cosine
-    if len(recorded) != 2:
-        sys.exit("expected xattn_score_fast to call cosine_similarity twice, saw %d" % len(recorded))
-    i2t = recorded[0].mean(dim=-1)  # [videos, captions]
-    t2i = recorded[1].mean(dim=-1).T  # [captions, videos] -> [videos, captions]
-    if not torch.equal(i2t + t2i, s_focal):
-        sys.exit("recorded directions do not add up to get_sim's S")
+    s_focal, i2t, t2i = focal_directions(loss, rwa_focal, regions, words, region_mask, word_length, word_mask)
     s_plain = rwa_plain.get_sim(regions, words, region_mask, word_length, word_mask)
 
     # G, non-square: 4 captions x 3 videos.
@@ -132,6 +162,11 @@ def main():
         non_square_error = str(err)
     consistent = g_eval_all + s_eval_all.T
 
+    # Padded slots that would win without the masks (drawn last, so the values above keep their seeds).
+    p_regions, p_region_mask, p_words, p_word_mask, p_word_length = pointed_inputs(r, l, e)
+    p_s, p_a, p_b = focal_directions(loss, rwa_focal, p_regions, p_words, p_region_mask, p_word_length,
+                                     p_word_mask)
+
     out = {
         "generator": "tools/make_rwa_fixtures.py",
         "source": "showlab/DemoVLP model/loss.py, model/model.py sim_matrix, trainer/trainer_dist.py composition",
@@ -158,6 +193,12 @@ def main():
         "totalLoss": totals["both"],
         "totalLossGlobalOnly": totals["globalOnly"],
         "totalLossLocalOnly": totals["localOnly"],
+        "pointed": {
+            "videos": 2, "captions": 2,
+            "regions": flat(p_regions), "regionMask": flat(p_region_mask),
+            "words": flat(p_words), "wordMask": flat(p_word_mask),
+            "simFocal": flat(p_s), "simFocalA": flat(p_a), "simFocalB": flat(p_b),
+        },
         "eval": {
             "videos": ev, "captions": ec,
             "regions": flat(ev_regions), "regionMask": flat(ev_region_mask),

@@ -21,7 +21,8 @@ import regionvlp.run.Json;
  * by the ORIGINAL DemoVLP code (showlab/DemoVLP model/loss.py and model/model.py's sim_matrix at fc5a31d, run
  * by {@code tools/make_rwa_fixtures.py} under Debian's python3-torch; generator, source commit, torch
  * version and seed are recorded in the fixture). 3 videos of 10 region slots, 4 captions of 7 word slots,
- * width 16, padded slots in both (holding random vectors).
+ * width 16, padded slots in both (holding random vectors); plus a crafted case whose padded slots point along
+ * the words, so that a mask weaker than -100 lets them win.
  *
  * <p>Tolerance: relative 1e-5 ({@code |ours - original| / max(1, |original|)}), in float32. The original
  * mixes in float64 (the loader's region mask); on this fixture the worst difference in S is below 1e-6.
@@ -112,6 +113,20 @@ class RwaGoldenTest {
       // One video per block: the blocked path gives the same values.
       assertClose(new RegionWordAlignment(true, false, 1).similarity(rv, rm, wv, wm).toFloatArray(),
           floats(g.path("simFocal")), bt, "S with focal_equal, one video per block");
+
+      // Padded slots pointing along the words: they would take over the attention under a weaker mask.
+      JsonNode pt = g.path("pointed");
+      int pv = pt.path("videos").asInt();
+      int pc = pt.path("captions").asInt();
+      NDArray prv = m.create(floats(pt.path("regions")), new Shape(pv, r, e));
+      NDArray prm = m.create(floats(pt.path("regionMask")), new Shape(pv, r));
+      NDArray pwv = m.create(floats(pt.path("words")), new Shape(pc, l, e));
+      NDArray pwm = m.create(floats(pt.path("wordMask")), new Shape(pc, l));
+      assertClose(focal.similarity(prv, prm, pwv, pwm).toFloatArray(), floats(pt.path("simFocal")), pc,
+          "S, pointed padding");
+      NDList pab = focal.directions(prv, prm, pwv, pwm);
+      assertClose(pab.get(0).toFloatArray(), floats(pt.path("simFocalA")), pc, "A, pointed padding");
+      assertClose(pab.get(1).toFloatArray(), floats(pt.path("simFocalB")), pc, "B, pointed padding");
 
       // G, non-square: [captions, videos], from the engine (training) and from plain arrays (evaluation).
       float[] tg = floats(g.path("textGlobal"));
