@@ -25,7 +25,7 @@ import regionvlp.run.Json;
  * the words, so that a mask weaker than -100 lets them win.
  *
  * <p>Tolerance: relative 1e-5 ({@code |ours - original| / max(1, |original|)}), in float32. The original
- * mixes in float64 (the loader's region mask); on this fixture the worst difference in S is below 1e-6.
+ * mixes in float64 (the loader's region mask); on this fixture the worst relative difference in S is 1.1e-6.
  */
 class RwaGoldenTest {
   static final double TOL = 1e-5;
