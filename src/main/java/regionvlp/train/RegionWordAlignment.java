@@ -63,6 +63,16 @@ public final class RegionWordAlignment {
    * @return S [Bv, Bt], indexed [video, caption], in {@code regions}' manager
    */
   public NDArray similarity(NDArray regions, NDArray regionMask, NDArray words, NDArray wordMask) {
+    NDList ab = directions(regions, regionMask, words, wordMask);
+    return ab.get(0).add(ab.get(1));
+  }
+
+  /**
+   * The two directions separately; {@link #similarity} is their sum.
+   *
+   * @return A (words attend over regions) and B (regions attend over words), each [Bv, Bt]
+   */
+  NDList directions(NDArray regions, NDArray regionMask, NDArray words, NDArray wordMask) {
     long bv = regions.getShape().get(0);
     long perVideo = words.getShape().get(0) * regions.getShape().get(1) * words.getShape().get(1);
     long chunk = Math.max(1, chunkElements / perVideo);
@@ -72,18 +82,21 @@ public final class RegionWordAlignment {
     // Blocks of videos keep every [videos, captions, R, L] tensor small. Large tensors come from fresh
     // mmap'd pages on every allocation, and the page faults dominated: quick-start training with the local
     // term ran at 5 samples/s in one block and 15-25 samples/s in blocks (docs/RESULTS.md).
-    NDList parts = new NDList();
+    NDList a = new NDList();
+    NDList b = new NDList();
     for (long v0 = 0; v0 < bv; v0 += chunk) {
       String rows = v0 + ":" + Math.min(bv, v0 + chunk);
-      parts.add(block(regions.get(rows), regionMask.get(rows), words, wordMask));
+      NDList ab = block(regions.get(rows), regionMask.get(rows), words, wordMask);
+      a.add(ab.get(0));
+      b.add(ab.get(1));
     }
-    return NDArrays.concat(parts, 0);
+    return new NDList(NDArrays.concat(a, 0), NDArrays.concat(b, 0));
   }
 
   /** Elements of one block's [videos, captions, R, L] tensors: 2M floats, 8 MB. */
   private static final long CHUNK_ELEMENTS = 2_000_000L;
 
-  private NDArray block(NDArray regions, NDArray regionMask, NDArray words, NDArray wordMask) {
+  private NDList block(NDArray regions, NDArray regionMask, NDArray words, NDArray wordMask) {
     long bv = regions.getShape().get(0);
     long r = regions.getShape().get(1);
     long e = regions.getShape().get(2);
@@ -124,7 +137,7 @@ public final class RegionWordAlignment {
     NDArray regionValid = regionMask.gte(Nn.scalar(regionMask, -50f)).toType(DataType.FLOAT32, false)
         .reshape(bv, 1, r);
     NDArray b = validOnly ? maskedMean(cosB, regionValid) : cosB.mean(new int[] {2}); // [Bv, Bt]
-    return a.add(b);
+    return new NDList(a, b);
   }
 
   /** The focal_equal filter along {@code axis} (size {@code count}), then renormalisation. */

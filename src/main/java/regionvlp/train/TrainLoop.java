@@ -44,10 +44,7 @@ public final class TrainLoop {
 
   private final DualEncoder model;
   private final TrainConfig cfg;
-  private final ContrastiveLoss global;
   private final LossConfig lossCfg;
-  private final RegionWordAlignment rwa;
-  private final LocalAlignmentLoss local = new LocalAlignmentLoss();
   private final NDManager manager;
   private final AdamW optimizer;
   private double epochLossSum; // over the steps taken so far in the current (or just finished) epoch
@@ -57,9 +54,7 @@ public final class TrainLoop {
   public TrainLoop(DualEncoder model, TrainConfig cfg, LossConfig loss, NDManager manager) {
     this.model = model;
     this.cfg = cfg;
-    this.global = new ContrastiveLoss(loss.temperature());
     this.lossCfg = loss;
-    this.rwa = new RegionWordAlignment(loss.focal(), loss.rwaValidOnly());
     this.manager = manager;
     this.optimizer = new AdamW(model.params().all(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
   }
@@ -142,7 +137,7 @@ public final class TrainLoop {
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         VideoEmbeddings v = model.encodeVideo(regions, regionMask);
         TextEmbeddings t = model.encodeText(ids, textMask);
-        NDArray l = lossOf(v, t);
+        NDArray l = objective(lossCfg, v, t);
         gc.backward(l);
         loss = l.getFloat();
       }
@@ -150,15 +145,19 @@ public final class TrainLoop {
     }
   }
 
-  /** The training objective of one batch (scalar). */
-  private NDArray lossOf(VideoEmbeddings v, TextEmbeddings t) {
+  /**
+   * The training objective of one batch (scalar): the global InfoNCE on G = cos(text, video) plus the RWA
+   * loss on S (video x caption), each when switched on, with weight 1 (METHOD.md 3.4).
+   */
+  static NDArray objective(LossConfig lossCfg, VideoEmbeddings v, TextEmbeddings t) {
     NDArray total = null;
     if (lossCfg.useGlobal()) {
-      total = global.compute(DualEncoder.cosine(t.global(), v.global()));
+      total = new ContrastiveLoss(lossCfg.temperature()).compute(DualEncoder.cosine(t.global(), v.global()));
     }
     if (lossCfg.useLocal()) {
-      NDArray s = rwa.similarity(v.local(), v.keyMask(), t.local(), t.keyMask()); // [B, B] video x caption
-      NDArray l = local.compute(s);
+      NDArray s = new RegionWordAlignment(lossCfg.focal(), lossCfg.rwaValidOnly())
+          .similarity(v.local(), v.keyMask(), t.local(), t.keyMask()); // [B, B] video x caption
+      NDArray l = new LocalAlignmentLoss().compute(s);
       total = total == null ? l : total.add(l);
     }
     return total;
