@@ -76,7 +76,7 @@ class TextEncoderGoldenTest {
     int slots = s.path("slots").asInt();
     TextEncoderConfig tc = new TextEncoderConfig(s.path("vocab").asInt(), width, s.path("depth").asInt(),
         s.path("heads").asInt(), s.path("ffnDim").asInt(), s.path("maxPositions").asInt(), slots, 0.02,
-        TextEncoderConfig.Init.RANDOM);
+        TextEncoderConfig.Init.RANDOM, "", 1e-12, TextEncoderConfig.Activation.GELU); // DistilBERT's
     ModelConfig cfg = new ModelConfig(new VideoEncoderConfig(4, 4, 1, 1, 4, 1, 1, 0.02), tc, embed);
     try (NDManager m = NDManager.newBaseManager(); DualEncoder model = new DualEncoder(cfg, m, 3)) {
       Set<String> loaded = new HashSet<>();
