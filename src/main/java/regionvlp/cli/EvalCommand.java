@@ -6,7 +6,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import regionvlp.data.FeatureStore;
 import regionvlp.features.ClipDataset;
+import regionvlp.features.ClipSource;
+import regionvlp.features.RegionSelector;
 import regionvlp.eval.Scores;
 import regionvlp.run.Checkpoints;
 import regionvlp.run.Evaluation;
@@ -16,7 +19,8 @@ import regionvlp.run.Json;
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = "Text-to-video and video-to-text retrieval: R@1/5/10/50, MedR, MeanR (METHOD.md 5.3).",
     footer = {"", "Example:",
-        "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --features DATA/features --meta DATA --json"})
+        "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --features DATA/features --meta DATA --json",
+        "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --store DATA/store --meta DATA --json"})
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", required = true, description = "Checkpoint folder or run directory.")
   Path checkpoint;
@@ -25,8 +29,11 @@ final class EvalCommand implements Callable<Integer> {
       description = "Layout: synthvid or tsv (caption<TAB>video_id + FEATURES/<video_id>/<k>.npz).")
   String dataset;
 
-  @Option(names = "--features", required = true, description = "FEATURES folder.")
+  @Option(names = "--features", description = "FEATURES folder (the npz tree); or give --store.")
   Path features;
+
+  @Option(names = "--store", description = "Feature store folder (regionvlp features convert) instead of --features.")
+  Path store;
 
   @Option(names = "--meta", required = true,
       description = "The split's caption TSV, or a folder holding test.tsv.")
@@ -61,14 +68,20 @@ final class EvalCommand implements Callable<Integer> {
     if (!dataset.equals("synthvid") && !dataset.equals("tsv")) {
       throw new IllegalArgumentException("--dataset must be synthvid or tsv, found '" + dataset + "'");
     }
+    if ((features == null) == (store == null)) {
+      throw new IllegalArgumentException("give exactly one of --features (the npz tree) and --store (a feature store)");
+    }
     Path table = Files.isDirectory(meta) ? meta.resolve("test.tsv") : meta;
     Console console = new Console(System.err);
-    try (NDManager root = NDManager.newBaseManager()) {
+    try (NDManager root = NDManager.newBaseManager();
+        FeatureStore fs = store == null ? null : FeatureStore.open(store, FeatureStore.Verify.ONCE, console::log)) {
       Checkpoints.Loaded loaded = Checkpoints.load(checkpoint, root);
       try (var model = loaded.model()) {
         int f = frames != null ? frames : loaded.config().data().numFrames();
-        ClipDataset ds = ClipDataset.open(features, table, headerSkip, f,
-            loaded.config().model().video().featureDim(), loaded.config().data().numRegions(), false);
+        RegionSelector selector = new RegionSelector(loaded.config().data().numRegions(),
+            loaded.config().model().video().featureDim());
+        ClipDataset ds = ClipDataset.open(fs != null ? ClipSource.store(fs, selector)
+            : ClipSource.npzTree(features, selector), table, headerSkip, f, false);
         var loss = loaded.config().loss();
         Scores.Mode mode = score == null ? (loss.useLocal() ? Scores.Mode.GLOBAL_LOCAL : Scores.Mode.GLOBAL)
             : switch (score) {
@@ -85,6 +98,7 @@ final class EvalCommand implements Callable<Integer> {
             new Evaluation.Scoring(mode, faithfulOrientation, loss.focal(), loss.rwaValidOnly(), dumpScores,
                 rerankTop));
         rep.protocol().put("checkpoint", loaded.dir().toString());
+        rep.protocol().put("features", ds.source().toString());
         System.out.print(rep.table("checkpoint " + loaded.dir().getFileName()));
         if (json) {
           System.out.println(Json.COMPACT.writeValueAsString(rep.toJson()));

@@ -19,7 +19,8 @@ import regionvlp.data.InvalidInputFileException;
       QuickstartCommand.class,
       SynthCommand.class,
       TrainCommand.class,
-      EvalCommand.class
+      EvalCommand.class,
+      FeaturesCommand.class
     },
     footer = {
       "",
@@ -29,7 +30,9 @@ import regionvlp.data.InvalidInputFileException;
       "  regionvlp train --config quickstart --set data.features=data/synthvid/features \\",
       "      --set data.trainMeta=data/synthvid/train.tsv --out runs/r1",
       "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --features data/synthvid/features \\",
-      "      --meta data/synthvid --frames 4 --json"
+      "      --meta data/synthvid --frames 4 --json",
+      "  regionvlp features convert --from data/synthvid/features --to data/synthvid/store",
+      "  regionvlp bench-io --features data/synthvid/features --store data/synthvid/store --json"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -42,6 +45,8 @@ public final class Main implements Runnable {
   /** Builds the configured command line (also used by tests). */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    // Until a `bench` parent command exists: `bench io` is reachable as `bench-io`.
+    cl.addSubcommand("bench-io", new BenchIoCommand());
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
       int code;

@@ -5,7 +5,7 @@ package regionvlp.data;
  *
  * @param dataset layout name: {@code synthvid} or {@code tsv} (the DiDeMo-style
  *     {@code caption<TAB>video_id} + {@code FEATURES/<video_id>/{k}.npz} layout both use)
- * @param features root folder of the per-video frame folders
+ * @param features root folder of the per-video frame folders (not read when {@code store} is set)
  * @param trainMeta training captions TSV
  * @param valMeta validation captions TSV, or empty for none
  * @param numFrames F, frames sampled per clip (1 at pre-training, 8 at fine-tuning)
@@ -13,6 +13,8 @@ package regionvlp.data;
  * @param faithfulSampling reproduce the original's off-by-one in random frame sampling (METHOD.md 1.5)
  * @param faithfulHeaderSkip drop the first row of each TSV as the original's pandas call does (G12)
  * @param loaderThreads background threads that read and assemble batches
+ * @param store a feature store folder ({@code features convert}) to read clips from instead of the npz tree
+ *     under {@code features}, or empty
  */
 public record DataConfig(
     String dataset,
@@ -23,7 +25,8 @@ public record DataConfig(
     int numRegions,
     boolean faithfulSampling,
     boolean faithfulHeaderSkip,
-    int loaderThreads) {
+    int loaderThreads,
+    String store) {
   public DataConfig {
     if (dataset == null || !(dataset.equals("synthvid") || dataset.equals("tsv"))) {
       throw new IllegalArgumentException("data.dataset must be 'synthvid' or 'tsv', found '" + dataset + "'");
@@ -40,5 +43,6 @@ public record DataConfig(
     features = features == null ? "" : features;
     trainMeta = trainMeta == null ? "" : trainMeta;
     valMeta = valMeta == null ? "" : valMeta;
+    store = store == null ? "" : store;
   }
 }

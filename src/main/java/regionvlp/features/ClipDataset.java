@@ -5,15 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.random.RandomGenerator;
-import regionvlp.data.BottomUpNpz;
 import regionvlp.data.CaptionTable;
-import regionvlp.data.ClipFolder;
-import regionvlp.data.FrameFeatures;
 import regionvlp.data.InvalidInputFileException;
 
 /**
- * A retrieval split in the generic layout: a headerless {@code caption<TAB>video_id} table plus
- * {@code FEATURES/<video_id>/<k>.npz} frame files (DiDeMo's layout, which SynthVid writes too).
+ * A retrieval split in the generic layout: a headerless {@code caption<TAB>video_id} table plus the clips'
+ * frames, from {@code FEATURES/<video_id>/<k>.npz} files (DiDeMo's layout, which SynthVid writes too) or
+ * from a converted feature store keyed by the same video ids ({@link ClipSource}).
  *
  * <p>Opening it checks up front that every video's folder exists and has enough frames for the requested
  * sampling, and fails with the list of offenders, instead of discovering a short clip in the middle of a
@@ -21,28 +19,25 @@ import regionvlp.data.InvalidInputFileException;
  */
 public final class ClipDataset {
   private final CaptionTable table;
-  private final ClipFolder folder;
+  private final ClipSource source;
   private final List<String> videoIds;
   private final int[] frameCounts;
   private final int[] captionToVideo;
   private final int numFrames;
-  private final RegionSelector selector;
 
-  private ClipDataset(CaptionTable table, ClipFolder folder, int numFrames, RegionSelector selector,
-      int minFramesPerClip) {
+  private ClipDataset(CaptionTable table, ClipSource source, int numFrames, int minFramesPerClip) {
     this.table = table;
-    this.folder = folder;
+    this.source = source;
     this.videoIds = table.distinctVideoIds();
     this.captionToVideo = table.captionToVideo();
     this.numFrames = numFrames;
-    this.selector = selector;
     this.frameCounts = new int[videoIds.size()];
     List<String> problems = new ArrayList<>();
     int shortClips = 0;
     for (int v = 0; v < videoIds.size(); v++) {
       String id = videoIds.get(v);
       try {
-        frameCounts[v] = folder.countFrames(id);
+        frameCounts[v] = source.countFrames(id);
       } catch (InvalidInputFileException | IllegalArgumentException e) {
         problems.add(e.getMessage());
         continue;
@@ -50,12 +45,12 @@ public final class ClipDataset {
       if (frameCounts[v] < minFramesPerClip) {
         shortClips++;
         problems.add(String.format(Locale.ROOT, "%s: %d frames, fewer than the %d needed to sample %d",
-            folder.clipDir(id), frameCounts[v], minFramesPerClip, numFrames));
+            source.where(id), frameCounts[v], minFramesPerClip, numFrames));
       }
     }
     if (!problems.isEmpty()) {
       String first = String.join("\n  ", problems.subList(0, Math.min(5, problems.size())));
-      throw new InvalidInputFileException(folder.featuresRoot(), String.format(Locale.ROOT,
+      throw new InvalidInputFileException(source.root(), String.format(Locale.ROOT,
           "%d of %d clips listed in %s cannot be used (%d too short):\n  %s%s", problems.size(),
           videoIds.size(), table.source(), shortClips, first,
           problems.size() > 5 ? "\n  ... and " + (problems.size() - 5) + " more" : ""));
@@ -63,7 +58,7 @@ public final class ClipDataset {
   }
 
   /**
-   * Opens a split.
+   * Opens a split whose frames are read from the npz tree.
    *
    * @param featuresRoot the FEATURES folder
    * @param meta the caption table
@@ -75,10 +70,25 @@ public final class ClipDataset {
    */
   public static ClipDataset open(Path featuresRoot, Path meta, boolean headerSkip, int numFrames,
       int featureDim, int numRegions, boolean faithfulSampling) {
-    ClipFolder folder = new ClipFolder(featuresRoot);
+    return open(ClipSource.npzTree(featuresRoot, new RegionSelector(numRegions, featureDim)), meta, headerSkip,
+        numFrames, faithfulSampling);
+  }
+
+  /**
+   * Opens a split whose frames come from {@code source} (the npz tree or a feature store).
+   *
+   * @param faithfulSampling whether training uses the original's off-by-one sampler, which needs K >= 2F
+   */
+  public static ClipDataset open(ClipSource source, Path meta, boolean headerSkip, int numFrames,
+      boolean faithfulSampling) {
     CaptionTable table = CaptionTable.read(meta, headerSkip);
     int minFrames = faithfulSampling ? 2 * numFrames : numFrames;
-    return new ClipDataset(table, folder, numFrames, new RegionSelector(numRegions, featureDim), minFrames);
+    return new ClipDataset(table, source, numFrames, minFrames);
+  }
+
+  /** Where the frames come from. */
+  public ClipSource source() {
+    return source;
   }
 
   /** Distinct video ids, in first-appearance order. */
@@ -117,12 +127,12 @@ public final class ClipDataset {
 
   /** R. */
   public int numRegions() {
-    return selector.maxRegions();
+    return source.numRegions();
   }
 
   /** D + 6. */
   public int regionDim() {
-    return selector.regionDim();
+    return source.regionDim();
   }
 
   /** Frames K stored for a video. */
@@ -139,11 +149,11 @@ public final class ClipDataset {
   public void readClip(int video, FrameSampler sampler, RandomGenerator rng, float[] regions,
       int regionsOffset, float[] mask, int maskOffset) {
     int[] frames = sampler.sample(frameCounts[video], numFrames, rng);
-    int rowLen = selector.regionDim() * selector.maxRegions();
+    int slots = source.numRegions();
+    int rowLen = source.regionDim() * slots;
     for (int f = 0; f < frames.length; f++) {
-      Path file = folder.frameFile(videoIds.get(video), frames[f]);
-      FrameFeatures frame = BottomUpNpz.read(file);
-      selector.select(frame, file, regions, regionsOffset + f * rowLen, mask, maskOffset + f * selector.maxRegions());
+      source.readFrame(videoIds.get(video), frames[f], regions, regionsOffset + f * rowLen, mask,
+          maskOffset + f * slots);
     }
   }
 }

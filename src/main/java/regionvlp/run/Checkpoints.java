@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -88,7 +90,12 @@ public final class Checkpoints {
     Path dir = resolve(arg);
     ExperimentConfig cfg;
     try {
-      cfg = ConfigLoader.fromTree(Json.MAPPER.readTree(dir.resolve(CONFIG).toFile()), dir.resolve(CONFIG).toString());
+      JsonNode tree = Json.MAPPER.readTree(dir.resolve(CONFIG).toFile());
+      // Checkpoints written before data.store existed: they read the npz tree.
+      if (tree.path("data") instanceof ObjectNode data && !data.has("store")) {
+        data.put("store", "");
+      }
+      cfg = ConfigLoader.fromTree(tree, dir.resolve(CONFIG).toString());
     } catch (JsonProcessingException e) {
       throw new InvalidInputFileException(dir.resolve(CONFIG), "not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {

@@ -7,7 +7,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import regionvlp.data.DataConfig;
+import regionvlp.data.FeatureStore;
 import regionvlp.features.ClipDataset;
+import regionvlp.features.ClipSource;
+import regionvlp.features.RegionSelector;
 import regionvlp.features.FrameSampler;
 import regionvlp.features.TrainBatches;
 import regionvlp.model.DualEncoder;
@@ -43,15 +46,41 @@ public final class Training {
    */
   public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log, Progress progress) {
     DataConfig data = cfg.data();
-    requireSet("data.features", data.features());
     requireSet("data.trainMeta", data.trainMeta());
+    try (FeatureStore store = openStore(data, log)) {
+      return run(cfg, out, log, progress, store);
+    }
+  }
+
+  /**
+   * The configured feature store ({@code data.store}), verified, or null when clips come from the npz tree
+   * ({@code data.features}).
+   */
+  public static FeatureStore openStore(DataConfig data, Consumer<String> log) {
+    if (data.store().isEmpty()) {
+      requireSet("data.features", data.features());
+      return null;
+    }
+    FeatureStore store = FeatureStore.open(Path.of(data.store()), FeatureStore.Verify.ONCE, log);
+    log.accept("clips from " + store);
+    return store;
+  }
+
+  /** The clips of a run: from {@code store} when given, else from the npz tree under {@code data.features}. */
+  public static ClipSource clipSource(DataConfig data, int featureDim, FeatureStore store) {
+    RegionSelector selector = new RegionSelector(data.numRegions(), featureDim);
+    return store != null ? ClipSource.store(store, selector) : ClipSource.npzTree(Path.of(data.features()), selector);
+  }
+
+  private static Result run(ExperimentConfig cfg, Path out, Consumer<String> log, Progress progress,
+      FeatureStore store) {
+    DataConfig data = cfg.data();
     long t0 = System.nanoTime();
-    ClipDataset train = ClipDataset.open(Path.of(data.features()), Path.of(data.trainMeta()),
-        data.faithfulHeaderSkip(), data.numFrames(), cfg.model().video().featureDim(), data.numRegions(),
-        data.faithfulSampling());
-    ClipDataset val = data.valMeta().isEmpty() ? null : ClipDataset.open(Path.of(data.features()),
-        Path.of(data.valMeta()), data.faithfulHeaderSkip(), data.numFrames(),
-        cfg.model().video().featureDim(), data.numRegions(), false);
+    ClipSource source = clipSource(data, cfg.model().video().featureDim(), store);
+    ClipDataset train = ClipDataset.open(source, Path.of(data.trainMeta()), data.faithfulHeaderSkip(),
+        data.numFrames(), data.faithfulSampling());
+    ClipDataset val = data.valMeta().isEmpty() ? null : ClipDataset.open(source, Path.of(data.valMeta()),
+        data.faithfulHeaderSkip(), data.numFrames(), false);
     TokenizedCaptions tok;
     try (CaptionTokenizer tokenizer = CaptionTokenizer.bundled(cfg.model().text().maxLength())) {
       tok = tokenizer.encode(train.captions());
