@@ -52,7 +52,8 @@ public final class FeatureStore implements AutoCloseable {
   public static final String STAMP = ".verified.json";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final float[] HALF = new float[1 << 16];
+  private static final float[] HALF = new float[1 << 16]; // binary16 bits -> float
+  private static final ThreadLocal<short[]> HALF_SCRATCH = ThreadLocal.withInitial(() -> new short[0]);
 
   static {
     for (int i = 0; i < HALF.length; i++) {
@@ -345,7 +346,11 @@ public final class FeatureStore implements AutoCloseable {
     if (b.floats() != null) {
       b.floats().get(start, regionsOut, regionsOffset, length);
     } else {
-      short[] halves = new short[length];
+      short[] halves = HALF_SCRATCH.get();
+      if (halves.length < length) {
+        halves = new short[length];
+        HALF_SCRATCH.set(halves);
+      }
       b.halves().get(start, halves, 0, length);
       for (int i = 0; i < length; i++) {
         regionsOut[regionsOffset + i] = HALF[halves[i] & 0xffff];
