@@ -62,6 +62,10 @@ final class BenchIoCommand implements Callable<Integer> {
   @Option(names = "--clips", description = "Read only the first N clips in key order (default: all).")
   Integer clips;
 
+  @Option(names = "--access", description = "How the store is read: read (positional reads, what training uses)"
+      + " or mapped (memory mapping). Default: ${DEFAULT-VALUE}.")
+  String access = "read";
+
   @Option(names = "--passes", description = "Timed passes over the clips per source (default: ${DEFAULT-VALUE}).")
   int passes = 3;
 
@@ -98,7 +102,12 @@ final class BenchIoCommand implements Callable<Integer> {
           console::log, (d, t) -> console.ttyProgress("convert", d, t));
       convertSeconds = r.seconds();
     }
-    try (FeatureStore fs = FeatureStore.open(storeDir, FeatureStore.Verify.ONCE, console::log)) {
+    FeatureStore.Access mode = switch (access) {
+      case "read" -> FeatureStore.Access.READ;
+      case "mapped" -> FeatureStore.Access.MAPPED;
+      default -> throw new IllegalArgumentException("--access must be read or mapped, found '" + access + "'");
+    };
+    try (FeatureStore fs = FeatureStore.open(storeDir, FeatureStore.Verify.ONCE, mode, console::log)) {
       return measure(console, tree, entries, fs, convertSeconds);
     } finally {
       if (temp != null) {
@@ -134,8 +143,8 @@ final class BenchIoCommand implements Callable<Integer> {
       framesPerPass += uniform.sample(e.numFrames(), frames, null).length;
     }
     console.log(String.format(Locale.ROOT, "bench io: %d clips, %d frames per pass, F=%d, R=%d, D=%d; store %s"
-        + " (%s); %d passes each", entries.size(), framesPerPass, frames, regions, dim, fs.root(),
-        fs.dtype().numpyName(), passes));
+        + " (%s, %s); %d passes each", entries.size(), framesPerPass, frames, regions, dim, fs.root(),
+        fs.dtype().numpyName(), access, passes));
 
     double[] treeSeconds = new double[passes];
     double[] storeSeconds = new double[passes];
@@ -208,6 +217,7 @@ final class BenchIoCommand implements Callable<Integer> {
       out.put("features", features.toString());
       out.put("storePath", fs.root().toString());
       out.put("dtype", fs.dtype().numpyName());
+      out.put("access", access);
       out.put("clips", entries.size());
       out.put("framesPerClip", frames);
       out.put("framesPerPass", framesPerPass);

@@ -11,6 +11,8 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.ShortBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,9 +41,10 @@ import java.util.zip.CRC32;
  * Verify#ALWAYS} or {@code features verify} re-reads everything). A shard that fails is named with what was
  * expected and what was found.
  *
- * <p><b>Reading</b> is a bulk copy out of the mapped shard (float16 widened to float32 through a table), so
- * it is thread-safe and allocation-free for float32. Shards stay below 2 GiB, the limit of one mapping. The
- * mappings are released by the garbage collector after {@link #close()} (Java 17 has no explicit unmap).
+ * <p><b>Reading</b> a frame is one bulk copy of its rows, by a positional read or out of a memory mapping
+ * ({@link Access}), with float16 widened to float32 through a table. Reads are thread-safe and allocate
+ * nothing per call. Shards stay below 2 GiB, the limit of one mapping; mappings are released by the garbage
+ * collector after {@link #close()} (Java 17 has no explicit unmap).
  */
 public final class FeatureStore implements AutoCloseable {
   /** The manifest, written last. */
@@ -54,6 +57,7 @@ public final class FeatureStore implements AutoCloseable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final float[] HALF = new float[1 << 16]; // binary16 bits -> float
   private static final ThreadLocal<short[]> HALF_SCRATCH = ThreadLocal.withInitial(() -> new short[0]);
+  private static final ThreadLocal<ByteBuffer> READ_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocate(0));
 
   static {
     for (int i = 0; i < HALF.length; i++) {
@@ -101,6 +105,18 @@ public final class FeatureStore implements AutoCloseable {
     }
   }
 
+  /**
+   * How region rows are read. {@code READ} copies each frame with a positional read; {@code MAPPED} copies
+   * out of a memory mapping. Mapped reads are cheaper when the pages were touched recently, positional reads
+   * when they were not (each new 4 KiB page of a mapping costs a page-table walk; the kernel copies from its
+   * own large-page mapping). Training touches each clip once per epoch, so READ is the default; {@code
+   * bench-io --access} measures both.
+   */
+  public enum Access {
+    READ,
+    MAPPED
+  }
+
   /** How much checksumming {@link #open} does. */
   public enum Verify {
     /** Checksum every file on every open. */
@@ -116,17 +132,15 @@ public final class FeatureStore implements AutoCloseable {
   private final int[] clipShard; // [C]
   private final int[] clipRow; // [C], first frame row inside the shard
   private final int[] clipFrames; // [C], K
-  private final Buffer[] regions; // [S], data section of regions-*.npy, [frames, R, D+6]
+  private final Rows[] regions; // [S], data section of regions-*.npy, [frames, R, D+6]
   private final LongBuffer[] valid; // [S], data section of valid-*.npy, [frames]
   private final Path[] validFiles;
   private final int rowLength; // R * (D + 6)
   private volatile boolean closed;
 
-  /** A shard's mapped data, float32 or float16 view. */
-  private record Buffer(FloatBuffer floats, ShortBuffer halves, Path file) {}
 
   private FeatureStore(Path root, FeatureStoreManifest manifest, List<String> keys, int[] clipShard, int[] clipRow,
-      int[] clipFrames, Buffer[] regions, LongBuffer[] valid, Path[] validFiles) {
+      int[] clipFrames, Rows[] regions, LongBuffer[] valid, Path[] validFiles) {
     this.root = root;
     this.manifest = manifest;
     this.keys = List.copyOf(keys);
@@ -143,20 +157,27 @@ public final class FeatureStore implements AutoCloseable {
     this.rowLength = manifest.numRegions() * manifest.regionDim();
   }
 
-  /** Opens with {@link Verify#ONCE} and no log. */
+  /** Opens with {@link Verify#ONCE}, {@link Access#READ} and no log. */
   public static FeatureStore open(Path root) {
     return open(root, Verify.ONCE, line -> { });
+  }
+
+  /** Opens with {@link Access#READ}. */
+  public static FeatureStore open(Path root, Verify verify, Consumer<String> log) {
+    return open(root, verify, Access.READ, log);
   }
 
   /**
    * Opens and verifies a store.
    *
+   * @param access how region rows are read
    * @param log told about checksumming that takes a while and about a stamp that cannot be written
    * @throws InvalidInputFileException when the folder is not a complete store, or any file is missing,
    *     truncated, fails its checksum or disagrees with the manifest
    */
-  public static FeatureStore open(Path root, Verify verify, Consumer<String> log) {
+  public static FeatureStore open(Path root, Verify verify, Access access, Consumer<String> log) {
     Objects.requireNonNull(verify, "verify");
+    Objects.requireNonNull(access, "access");
     Path manifestFile = root.resolve(MANIFEST);
     if (!Files.isDirectory(root)) {
       throw new InvalidInputFileException(root, "feature store not found; create one with regionvlp features"
@@ -188,7 +209,7 @@ public final class FeatureStore implements AutoCloseable {
     }
 
     int shards = m.shards().size();
-    Buffer[] regions = new Buffer[shards];
+    Rows[] regions = new Rows[shards];
     LongBuffer[] valid = new LongBuffer[shards];
     Path[] validFiles = new Path[shards];
     long frameTotal = 0;
@@ -203,19 +224,28 @@ public final class FeatureStore implements AutoCloseable {
       valid[s] = dataSection(vb, validFiles[s], "<i8", new long[] {sh.frames()}).asLongBuffer();
 
       Path file = root.resolve(sh.regions().file());
-      ByteBuffer rb = map(root, sh.regions());
+      checkSize(file, sh.regions());
+      if (sh.regions().bytes() > Integer.MAX_VALUE) {
+        throw new InvalidInputFileException(file, "expected a shard below 2 GiB (one memory mapping), found "
+            + sh.regions().bytes() + " bytes; re-convert with a smaller --shard-mb");
+      }
       if (!stamp.trusts(file, sh.regions())) {
         if (sh.regions().bytes() > (256L << 20)) {
           log.accept(String.format(Locale.ROOT, "verifying %s (%.1f MB)", file, sh.regions().bytes() / 1e6));
         }
-        checkCrc(file, sh.regions(), crc32(rb));
+        checkCrc(file, sh.regions(), crc32(file));
         stamp.record(file, sh.regions());
         verifiedBytes += sh.regions().bytes();
       }
-      ByteBuffer data = dataSection(rb, file, m.dtype().descr(),
-          new long[] {sh.frames(), m.numRegions(), m.regionDim()});
-      regions[s] = m.dtype() == DType.FLOAT32 ? new Buffer(data.asFloatBuffer(), null, file)
-          : new Buffer(null, data.asShortBuffer(), file);
+      long[] shape = {sh.frames(), m.numRegions(), m.regionDim()};
+      int offset = dataOffset(head(file), sh.regions().bytes(), file, m.dtype().descr(), shape);
+      try {
+        regions[s] = access == Access.MAPPED ? Rows.mapped(map(root, sh.regions()), offset, m.dtype())
+            : new ChannelRows(file, offset, m.dtype());
+      } catch (RuntimeException e) {
+        closeAll(regions);
+        throw e;
+      }
     }
     if (frameTotal != m.numFrames()) {
       throw new InvalidInputFileException(manifestFile, "numFrames is " + m.numFrames() + " but the shards hold "
@@ -341,31 +371,29 @@ public final class FeatureStore implements AutoCloseable {
       throw new InvalidInputFileException(validFiles[s], String.format(Locale.ROOT,
           "frame row %d: expected 1..%d real regions, found %d", row, manifest.numRegions(), real));
     }
-    int start = row * rowLength; // < 2^31: a shard is smaller than 2 GiB
-    Buffer b = regions[s];
-    if (b.floats() != null) {
-      b.floats().get(start, regionsOut, regionsOffset, length);
-    } else {
-      short[] halves = HALF_SCRATCH.get();
-      if (halves.length < length) {
-        halves = new short[length];
-        HALF_SCRATCH.set(halves);
-      }
-      b.halves().get(start, halves, 0, length);
-      for (int i = 0; i < length; i++) {
-        regionsOut[regionsOffset + i] = HALF[halves[i] & 0xffff];
-      }
-    }
+    regions[s].read(row * rowLength, length, regionsOut, regionsOffset); // < 2^31: shards are below 2 GiB
     int kept = (int) Math.min(real, numRegions);
     Arrays.fill(maskOut, maskOffset, maskOffset + kept, 1f);
     Arrays.fill(maskOut, maskOffset + kept, maskOffset + numRegions, 0f);
     return kept;
   }
 
-  /** Drops the mappings; later reads throw {@link IllegalStateException}. */
+  /**
+   * Closes the shard files; later reads throw {@link IllegalStateException}. Mappings ({@link
+   * Access#MAPPED}) are released by the garbage collector.
+   */
   @Override
   public void close() {
     closed = true;
+    closeAll(regions);
+  }
+
+  private static void closeAll(Rows[] rows) {
+    for (Rows r : rows) {
+      if (r != null) {
+        r.close();
+      }
+    }
   }
 
   @Override
@@ -451,10 +479,21 @@ public final class FeatureStore implements AutoCloseable {
     }
   }
 
-  /** Checks a mapped .npy header and returns its little-endian data section. */
-  private static ByteBuffer dataSection(ByteBuffer mapped, Path file, String descr, long[] shape) {
-    byte[] head = new byte[Math.min(mapped.capacity(), 4096)];
-    mapped.get(0, head);
+  /** The first bytes of a file, enough for its .npy header. */
+  private static byte[] head(Path file) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocate((int) Math.min(4096, ch.size()));
+      while (b.hasRemaining() && ch.read(b) >= 0) {
+        // a short read: keep reading
+      }
+      return b.array();
+    } catch (IOException e) {
+      throw new InvalidInputFileException(file, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Checks a .npy header against the manifest and returns where the data starts. */
+  private static int dataOffset(byte[] head, long fileSize, Path file, String descr, long[] shape) {
     Npy.Header h = Npy.parseHeader(head, file, "");
     if (!h.descr().equals(descr) || h.fortranOrder() || !Arrays.equals(h.shape(), shape)) {
       throw new InvalidInputFileException(file, "expected a C-order " + descr + " " + Arrays.toString(shape)
@@ -462,11 +501,19 @@ public final class FeatureStore implements AutoCloseable {
           + (h.fortranOrder() ? " in Fortran order" : ""));
     }
     long expected = NpyArray.elementCount(shape) * NpyArray.itemSize(descr);
-    if (mapped.capacity() - (long) h.dataOffset() != expected) {
+    if (fileSize - h.dataOffset() != expected) {
       throw new InvalidInputFileException(file, "expected " + expected + " data bytes after the header, found "
-          + (mapped.capacity() - h.dataOffset()));
+          + (fileSize - h.dataOffset()));
     }
-    return mapped.slice(h.dataOffset(), (int) expected).order(ByteOrder.LITTLE_ENDIAN);
+    return h.dataOffset();
+  }
+
+  /** The little-endian data section of a mapped .npy file, checked against the manifest. */
+  private static ByteBuffer dataSection(ByteBuffer mapped, Path file, String descr, long[] shape) {
+    byte[] head = new byte[Math.min(mapped.capacity(), 4096)];
+    mapped.get(0, head);
+    int offset = dataOffset(head, mapped.capacity(), file, descr, shape);
+    return mapped.slice(offset, mapped.capacity() - offset).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   private static List<String> parseKeys(byte[] bytes, Path file, int expected) {
@@ -494,6 +541,144 @@ public final class FeatureStore implements AutoCloseable {
       }
     }
     return keys;
+  }
+
+  /** A shard's rows: copies {@code length} values from element {@code start} as float32. Thread-safe. */
+  private interface Rows {
+    void read(int start, int length, float[] out, int offset);
+
+    void close();
+
+    static Rows mapped(MappedByteBuffer file, int dataOffset, DType dtype) {
+      ByteBuffer data = file.slice(dataOffset, file.capacity() - dataOffset).order(ByteOrder.LITTLE_ENDIAN);
+      if (dtype == DType.FLOAT32) {
+        FloatBuffer floats = data.asFloatBuffer();
+        return new Rows() {
+          @Override
+          public void read(int start, int length, float[] out, int offset) {
+            floats.get(start, out, offset, length);
+          }
+
+          @Override
+          public void close() {}
+        };
+      }
+      ShortBuffer halves = data.asShortBuffer();
+      return new Rows() {
+        @Override
+        public void read(int start, int length, float[] out, int offset) {
+          short[] tmp = halfScratch(length);
+          halves.get(start, tmp, 0, length);
+          widen(tmp, length, out, offset);
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
+
+  private static short[] halfScratch(int length) {
+    short[] halves = HALF_SCRATCH.get();
+    if (halves.length < length) {
+      halves = new short[length];
+      HALF_SCRATCH.set(halves);
+    }
+    return halves;
+  }
+
+  private static void widen(short[] halves, int length, float[] out, int offset) {
+    for (int i = 0; i < length; i++) {
+      out[offset + i] = HALF[halves[i] & 0xffff];
+    }
+  }
+
+  /**
+   * Rows read with positional reads ({@code pread}) into a per-thread direct buffer. A {@link FileChannel}
+   * is closed for every user when a thread blocked in it is interrupted (a cancelled prefetch does that),
+   * so a channel found closed while the store is open is reopened and the read retried, at most twice.
+   */
+  private static final class ChannelRows implements Rows {
+    private final Path file;
+    private final long dataOffset;
+    private final DType dtype;
+    private volatile FileChannel channel;
+    private volatile boolean closed;
+
+    ChannelRows(Path file, long dataOffset, DType dtype) {
+      this.file = file;
+      this.dataOffset = dataOffset;
+      this.dtype = dtype;
+      this.channel = openChannel();
+    }
+
+    private FileChannel openChannel() {
+      try {
+        return FileChannel.open(file, StandardOpenOption.READ);
+      } catch (IOException e) {
+        throw new InvalidInputFileException(file, "cannot open: " + e.getMessage(), e);
+      }
+    }
+
+    private synchronized void reopen(FileChannel broken) {
+      if (channel == broken && !closed) {
+        channel = openChannel();
+      }
+    }
+
+    @Override
+    public void read(int start, int length, float[] out, int offset) {
+      int bytes = length * dtype.bytes();
+      ByteBuffer buf = READ_SCRATCH.get();
+      if (buf.capacity() < bytes) {
+        buf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        READ_SCRATCH.set(buf);
+      }
+      long position = dataOffset + (long) start * dtype.bytes();
+      for (int attempt = 1; ; attempt++) {
+        FileChannel ch = channel;
+        buf.clear().limit(bytes);
+        try {
+          while (buf.hasRemaining()) {
+            if (ch.read(buf, position + buf.position()) < 0) {
+              throw new InvalidInputFileException(file, "unexpected end of file at byte " + (position + buf.position()));
+            }
+          }
+          break;
+        } catch (ClosedByInterruptException e) {
+          reopen(ch);
+          throw new IllegalStateException("interrupted while reading " + file, e);
+        } catch (ClosedChannelException e) {
+          if (closed) {
+            throw new IllegalStateException("feature store shard " + file + " is closed", e);
+          }
+          if (attempt == 3) {
+            throw new InvalidInputFileException(file, "the file channel keeps being closed; giving up", e);
+          }
+          reopen(ch);
+        } catch (IOException e) {
+          throw new InvalidInputFileException(file, "cannot read: " + e.getMessage(), e);
+        }
+      }
+      buf.flip();
+      if (dtype == DType.FLOAT32) {
+        buf.asFloatBuffer().get(out, offset, length);
+      } else {
+        short[] tmp = halfScratch(length);
+        buf.asShortBuffer().get(tmp, 0, length);
+        widen(tmp, length, out, offset);
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      closed = true;
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // Read-only: nothing can be lost.
+      }
+    }
   }
 
   /** The {@link Verify#ONCE} cache: file name -> size, mtime and CRC it was verified with. */

@@ -70,22 +70,28 @@ class FeatureStoreTest {
     Corpus c = corpus(1, 9);
     Path store = dir.resolve("s");
     write(store, c, options(FeatureStore.DType.FLOAT32, 1 << 20));
-    try (FeatureStore s = FeatureStore.open(store)) {
-      assertThat(s.numClips()).isEqualTo(9);
-      assertThat(s.keys()).isEqualTo(c.clips().stream().map(FeatureStoreWriter.Clip::key).toList());
-      for (int i = 0; i < 9; i++) {
-        assertThat(s.frameCount(i)).isEqualTo(c.clips().get(i).numFrames());
-        for (int f = 0; f < s.frameCount(i); f++) {
-          float[] out = new float[ROW + 2];
-          float[] mask = new float[R + 1];
-          int kept = s.readFrame(i, f, R, out, 2, mask, 1);
-          int valid = c.rows().get(i).valid()[f];
-          assertThat(kept).isEqualTo(valid);
-          assertThat(Arrays.copyOfRange(out, 2, 2 + ROW))
-              .isEqualTo(Arrays.copyOfRange(c.rows().get(i).regions(), f * ROW, (f + 1) * ROW));
-          for (int slot = 0; slot < R; slot++) {
-            assertThat(mask[1 + slot]).as("clip %d frame %d slot %d", i, f, slot).isEqualTo(slot < valid ? 1f : 0f);
-          }
+    for (FeatureStore.Access access : FeatureStore.Access.values()) {
+      try (FeatureStore s = FeatureStore.open(store, FeatureStore.Verify.ONCE, access, l -> { })) {
+        checkAllFrames(s, c);
+      }
+    }
+  }
+
+  private static void checkAllFrames(FeatureStore s, Corpus c) {
+    assertThat(s.numClips()).isEqualTo(9);
+    assertThat(s.keys()).isEqualTo(c.clips().stream().map(FeatureStoreWriter.Clip::key).toList());
+    for (int i = 0; i < 9; i++) {
+      assertThat(s.frameCount(i)).isEqualTo(c.clips().get(i).numFrames());
+      for (int f = 0; f < s.frameCount(i); f++) {
+        float[] out = new float[ROW + 2];
+        float[] mask = new float[R + 1];
+        int kept = s.readFrame(i, f, R, out, 2, mask, 1);
+        int valid = c.rows().get(i).valid()[f];
+        assertThat(kept).isEqualTo(valid);
+        assertThat(Arrays.copyOfRange(out, 2, 2 + ROW))
+            .isEqualTo(Arrays.copyOfRange(c.rows().get(i).regions(), f * ROW, (f + 1) * ROW));
+        for (int slot = 0; slot < R; slot++) {
+          assertThat(mask[1 + slot]).as("clip %d frame %d slot %d", i, f, slot).isEqualTo(slot < valid ? 1f : 0f);
         }
       }
     }
@@ -148,19 +154,48 @@ class FeatureStoreTest {
     Corpus c = corpus(3, 5);
     Path store = dir.resolve("s");
     write(store, c, options(FeatureStore.DType.FLOAT16, 1 << 20));
-    try (FeatureStore s = FeatureStore.open(store)) {
-      assertThat(s.dtype()).isEqualTo(FeatureStore.DType.FLOAT16);
-      for (int i = 0; i < 5; i++) {
-        for (int f = 0; f < s.frameCount(i); f++) {
-          float[] out = new float[ROW];
-          s.readFrame(i, f, R, out, 0, new float[R], 0);
-          for (int j = 0; j < ROW; j++) {
-            float x = c.rows().get(i).regions()[f * ROW + j];
-            assertThat(out[j]).isEqualTo(NpyArray.halfToFloat(NpyArray.floatToHalf(x)));
-          }
+    for (FeatureStore.Access access : FeatureStore.Access.values()) {
+      try (FeatureStore s = FeatureStore.open(store, FeatureStore.Verify.ONCE, access, l -> { })) {
+        checkHalfFrames(s, c);
+      }
+    }
+  }
+
+  private static void checkHalfFrames(FeatureStore s, Corpus c) {
+    assertThat(s.dtype()).isEqualTo(FeatureStore.DType.FLOAT16);
+    for (int i = 0; i < 5; i++) {
+      for (int f = 0; f < s.frameCount(i); f++) {
+        float[] out = new float[ROW];
+        s.readFrame(i, f, R, out, 0, new float[R], 0);
+        for (int j = 0; j < ROW; j++) {
+          float x = c.rows().get(i).regions()[f * ROW + j];
+          assertThat(out[j]).isEqualTo(NpyArray.halfToFloat(NpyArray.floatToHalf(x)));
         }
       }
     }
+  }
+
+  @Test
+  void anInterruptedReaderDoesNotBreakTheStoreForOtherReaders() {
+    Corpus c = corpus(12, 3);
+    Path store = dir.resolve("s");
+    write(store, c, options(FeatureStore.DType.FLOAT32, 1 << 20));
+    try (FeatureStore s = FeatureStore.open(store)) {
+      float[] out = new float[ROW];
+      Thread.currentThread().interrupt(); // as a cancelled prefetch task is: the channel closes under it
+      try {
+        assertThatThrownBy(() -> s.readFrame(1, 0, R, out, 0, new float[R], 0))
+            .isInstanceOf(IllegalStateException.class).hasMessageContaining("interrupted while reading");
+      } finally {
+        assertThat(Thread.interrupted()).as("the interrupt status is kept").isTrue();
+      }
+      s.readFrame(1, 0, R, out, 0, new float[R], 0);
+      assertThat(out).isEqualTo(Arrays.copyOfRange(c.rows().get(1).regions(), 0, ROW));
+    }
+    FeatureStore closed = FeatureStore.open(store);
+    closed.close();
+    assertThatThrownBy(() -> closed.readFrame(0, 0, R, new float[ROW], 0, new float[R], 0))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
   }
 
   @Test
