@@ -13,9 +13,9 @@ import regionvlp.data.InvalidInputFileException;
  * frames, from {@code FEATURES/<video_id>/<k>.npz} files (DiDeMo's layout, which SynthVid writes too) or
  * from a converted feature store keyed by the same video ids ({@link ClipSource}).
  *
- * <p>Opening it checks up front that every video's folder exists and has enough frames for the requested
- * sampling, and fails with the list of offenders, instead of discovering a short clip in the middle of a
- * run (the original retried random items forever, METHOD.md G18).
+ * <p>Opening it checks up front that every video's clip exists (its folder, or its key in the store) and has
+ * enough frames for the requested sampling, and fails with the list of offenders, instead of discovering a
+ * short clip in the middle of a run (the original retried random items forever, METHOD.md G18).
  */
 public final class ClipDataset {
   private final CaptionTable table;
