@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import regionvlp.data.FeatureStore;
 import regionvlp.data.datasets.DatasetReader;
 import regionvlp.data.datasets.Datasets;
 import regionvlp.data.datasets.ReadOptions;
@@ -22,7 +23,8 @@ import regionvlp.run.Json;
         "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --features DATA/features --meta DATA --json",
         "  regionvlp eval --checkpoint runs/ft --dataset msrvtt --features MSRVTT_FEATURES --meta MSRVTT --json",
         "  regionvlp eval --checkpoint runs/ft --dataset didemo --features DIDEMO_FEATURES --meta meta_data \\",
-        "      --faithful-header-skip --allow-missing --json"})
+        "      --faithful-header-skip --allow-missing --json",
+        "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --store DATA/store --meta DATA --json"})
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", required = true, description = "Checkpoint folder or run directory.")
   Path checkpoint;
@@ -31,8 +33,11 @@ final class EvalCommand implements Callable<Integer> {
       + " or folder (caption<TAB>clip + FEATURES/<clip>/<k>.npz; synthvid and tsv are older names of it).")
   String dataset;
 
-  @Option(names = "--features", required = true, description = "The features root.")
+  @Option(names = "--features", description = "The features root (the npz tree); or give --store.")
   Path features;
+
+  @Option(names = "--store", description = "Feature store folder (regionvlp features convert) instead of --features.")
+  Path store;
 
   @Option(names = "--meta", required = true,
       description = "The split's metadata file, or the folder holding the dataset's released files.")
@@ -75,10 +80,17 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if ((features == null) == (store == null)) {
+      throw new IllegalArgumentException("give exactly one of --features (the npz tree) and --store (a feature store)");
+    }
     DatasetReader reader = Datasets.reader(dataset);
-    SplitIndex index = reader.read(features, meta, new ReadOptions(split, headerSkip, allCaptions));
     Console console = new Console(System.err);
-    try (NDManager root = NDManager.newBaseManager()) {
+    try (NDManager root = NDManager.newBaseManager();
+        FeatureStore fs = store == null ? null : FeatureStore.open(store, FeatureStore.Verify.ONCE, console::log)) {
+      // With --store the reader's paths only become store keys, relative to the store's folder.
+      SplitIndex listed = reader.read(fs != null ? fs.root() : features, meta,
+          new ReadOptions(split, headerSkip, allCaptions));
+      SplitIndex index = fs != null ? listed.withStore(fs) : listed;
       Checkpoints.Loaded loaded = Checkpoints.load(checkpoint, root);
       try (var model = loaded.model()) {
         int f = frames != null ? frames : loaded.config().data().numFrames();
@@ -100,6 +112,7 @@ final class EvalCommand implements Callable<Integer> {
             new Evaluation.Scoring(mode, faithfulOrientation, loss.focal(), loss.rwaValidOnly(), dumpScores,
                 rerankTop));
         rep.protocol().put("checkpoint", loaded.dir().toString());
+        rep.protocol().put("features", ds.sourceDescription());
         System.out.print(rep.table("checkpoint " + loaded.dir().getFileName()));
         if (json) {
           System.out.println(Json.COMPACT.writeValueAsString(rep.toJson()));

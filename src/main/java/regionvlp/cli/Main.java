@@ -22,7 +22,8 @@ import regionvlp.data.InvalidInputFileException;
       EvalCommand.class,
       ConvertCheckpointCommand.class,
       EmbedCommand.class,
-      DataCommand.class
+      DataCommand.class,
+      FeaturesCommand.class
     },
     footer = {
       "",
@@ -35,7 +36,9 @@ import regionvlp.data.InvalidInputFileException;
       "      --meta data/synthvid --frames 4 --json",
       "  regionvlp convert-checkpoint model_best.pth ckpt/demovlp   # the authors' .pth -> our checkpoint",
       "  regionvlp embed text --checkpoint runs/r1 --captions queries.txt --out queries.npy",
-      "  regionvlp data check --dataset didemo --features FEATURES --meta meta_data --split test --json"
+      "  regionvlp data check --dataset didemo --features FEATURES --meta meta_data --split test --json",
+      "  regionvlp features convert --from data/synthvid/features --to data/synthvid/store",
+      "  regionvlp bench-io --features data/synthvid/features --store data/synthvid/store --json"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -48,6 +51,8 @@ public final class Main implements Runnable {
   /** Builds the configured command line (also used by tests). */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    // Until a `bench` parent command exists: `bench io` is reachable as `bench-io`.
+    cl.addSubcommand("bench-io", new BenchIoCommand());
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
       int code;

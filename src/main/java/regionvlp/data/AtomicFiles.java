@@ -34,7 +34,7 @@ public final class AtomicFiles {
     });
   }
 
-  /** Something that fills a channel. */
+  /** Something that fills a channel (opened for reading too, so a writer can patch and re-read what it wrote). */
   @FunctionalInterface
   public interface Writer {
     void writeTo(FileChannel channel) throws IOException;
@@ -55,7 +55,8 @@ public final class AtomicFiles {
     try {
       Files.createDirectories(dir);
       tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
         writer.writeTo(ch);
         if (durable) {
           ch.force(true);

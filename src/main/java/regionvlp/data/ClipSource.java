@@ -1,14 +1,22 @@
 package regionvlp.data;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Where the frame files of one clip are (METHOD.md 1.3): a folder of {@code <k>.npz} files (every video
- * dataset), or one image file (CC3M, an image read as a 1-frame video).
+ * Where the frames of one clip come from: the npz tree (METHOD.md 1.3) — a folder of {@code <k>.npz} files
+ * (every video dataset) or one image file (CC3M, an image read as a 1-frame video) — or a clip of a converted
+ * {@link FeatureStore}, keyed as the converter keyed it (docs/FEATURE-STORE.md).
+ *
+ * <p>Every failure is a {@link ClipFaultException} with its {@link DataFault.Kind}, so the dataset's bad-item
+ * policy (skip, exclude, refuse) treats both origins alike: a clip absent from its folder or from the store is
+ * {@code MISSING}. Frames of a folder or image are read and checked by {@link FrameCheck} from {@link
+ * #frameFile}; frames of a store come already selected ({@link Stored#readFrame}).
  */
-public sealed interface ClipSource permits ClipSource.FrameFolder, ClipSource.SingleImage {
+public sealed interface ClipSource permits ClipSource.FrameFolder, ClipSource.SingleImage, ClipSource.Stored {
 
   /**
    * K, the number of frames the clip has.
@@ -18,10 +26,14 @@ public sealed interface ClipSource permits ClipSource.FrameFolder, ClipSource.Si
    */
   int countFrames();
 
-  /** The file of frame {@code k}, {@code 0 <= k < K}; does not check that it exists. */
+  /**
+   * The file of frame {@code k}, {@code 0 <= k < K}; does not check that it exists.
+   *
+   * @throws UnsupportedOperationException for a {@link Stored} clip, which has no frame files
+   */
   Path frameFile(int k);
 
-  /** The folder or file named in reports. */
+  /** The folder or file named in reports (for a store: its folder). */
   Path location();
 
   /**
@@ -95,6 +107,74 @@ public sealed interface ClipSource permits ClipSource.FrameFolder, ClipSource.Si
     @Override
     public Path location() {
       return primary;
+    }
+  }
+
+  /**
+   * A clip of a feature store. Its frames hold the converter's region selection ({@code [R, D+6]} rows and
+   * the mask); the store's feature width and R are checked once per dataset, not per clip.
+   *
+   * @param store the open store (owned by the caller)
+   * @param key the clip's key: its folder relative to the features root, {@code /}-separated, or an image
+   *     file's relative path without {@code .npz}
+   */
+  record Stored(FeatureStore store, String key) implements ClipSource {
+    public Stored {
+      Objects.requireNonNull(store, "store");
+      Objects.requireNonNull(key, "key");
+    }
+
+    @Override
+    public int countFrames() {
+      return store.frameCount(index());
+    }
+
+    @Override
+    public Path frameFile(int k) {
+      throw new UnsupportedOperationException("clip '" + key + "' of " + store.root() + " has no frame files");
+    }
+
+    @Override
+    public Path location() {
+      return store.root();
+    }
+
+    /**
+     * Copies frame {@code k}'s first {@code numRegions} rows and mask ({@link FeatureStore#readFrame}) and
+     * checks that they are finite (a float16 store saturates to Inf above 65504).
+     *
+     * @throws ClipFaultException {@code MISSING} when the store lacks the clip, {@code CORRUPT} when the store
+     *     cannot give the frame, {@code NON_FINITE} for NaN/Inf
+     */
+    public void readFrame(int k, int numRegions, float[] regions, int regionsOffset, float[] mask, int maskOffset) {
+      int clip = index();
+      try {
+        store.readFrame(clip, k, numRegions, regions, regionsOffset, mask, maskOffset);
+      } catch (InvalidInputFileException e) {
+        throw new ClipFaultException(DataFault.Kind.CORRUPT, e.path(), "clip '" + key + "' frame " + k + ": "
+            + e.reason(), e);
+      } catch (UncheckedIOException e) {
+        throw new ClipFaultException(DataFault.Kind.CORRUPT, store.root(), "clip '" + key + "' frame " + k
+            + ": unreadable: " + e.getMessage(), e);
+      }
+      int length = numRegions * store.regionDim();
+      for (int i = 0; i < length; i++) {
+        if (!Float.isFinite(regions[regionsOffset + i])) {
+          throw new ClipFaultException(DataFault.Kind.NON_FINITE, store.root(), String.format(Locale.ROOT,
+              "clip '%s' frame %d: expected finite values, found %s at region %d, column %d", key, k,
+              regions[regionsOffset + i], i / store.regionDim(), i % store.regionDim()), null);
+        }
+      }
+    }
+
+    private int index() {
+      int c = store.indexOf(key);
+      if (c < 0) {
+        throw new ClipFaultException(DataFault.Kind.MISSING, store.root(), String.format(Locale.ROOT,
+            "clip '%s' is not in the store (%d clips, keys as in clips.txt); convert a feature tree that holds"
+                + " it, or check the clip ids of the metadata", key, store.numClips()), null);
+      }
+      return c;
     }
   }
 }

@@ -8,7 +8,7 @@ import regionvlp.data.datasets.Datasets;
  * @param dataset the reader of the layout ({@link Datasets}): {@code msrvtt}, {@code didemo}, {@code msvd},
  *     {@code lsmdc}, {@code webvid}, {@code cc3m}, or {@code folder} (the generic {@code caption<TAB>clip} +
  *     {@code FEATURES/<clip>/<k>.npz} layout; {@code synthvid} and {@code tsv} are older names of it)
- * @param features the features root
+ * @param features the features root (not read when {@code store} is set)
  * @param trainMeta the training split's metadata: a file, or the folder holding the dataset's released files
  * @param valMeta the validation split's metadata (file or folder; for the four retrieval datasets the original
  *     validates on the test file), or empty for none
@@ -21,6 +21,8 @@ import regionvlp.data.datasets.Datasets;
  *     bad; bad items below it are skipped and logged once each
  * @param allCaptions every caption is a query/training pair (MSVD's usual protocol) instead of the
  *     original's choice (MSVD: the first caption only, G15)
+ * @param store a feature store folder ({@code features convert}) to read clips from instead of the npz tree
+ *     under {@code features}, or empty
  */
 public record DataConfig(
     String dataset,
@@ -33,7 +35,8 @@ public record DataConfig(
     boolean faithfulHeaderSkip,
     int loaderThreads,
     double maxBadFraction,
-    boolean allCaptions) {
+    boolean allCaptions,
+    String store) {
   public DataConfig {
     if (!Datasets.exists(dataset)) {
       throw new IllegalArgumentException("data.dataset must be one of " + Datasets.names() + ", found '"
@@ -54,5 +57,6 @@ public record DataConfig(
     features = features == null ? "" : features;
     trainMeta = trainMeta == null ? "" : trainMeta;
     valMeta = valMeta == null ? "" : valMeta;
+    store = store == null ? "" : store;
   }
 }

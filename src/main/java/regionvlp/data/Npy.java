@@ -202,6 +202,29 @@ public final class Npy {
     Files.write(file, toBytes(a));
   }
 
+  /**
+   * A version 1.0 header of exactly {@code totalLength} bytes (magic to the closing newline), so that a
+   * writer can reserve the header before it knows the first dimension and rewrite it in place later.
+   *
+   * @param totalLength a multiple of 64, as numpy aligns its headers
+   * @throws IllegalArgumentException when the header does not fit
+   */
+  static byte[] fixedHeader(String descr, long[] shape, int totalLength) {
+    byte[] natural = header(descr, shape);
+    if (totalLength % 64 != 0 || natural[6] != 1 || natural.length > totalLength) {
+      throw new IllegalArgumentException("a .npy header for " + descr + " " + Arrays.toString(shape)
+          + " needs " + natural.length + " bytes, more than the " + totalLength + " reserved");
+    }
+    byte[] out = new byte[totalLength];
+    Arrays.fill(out, (byte) ' ');
+    System.arraycopy(natural, 0, out, 0, natural.length - 1); // without its newline
+    out[totalLength - 1] = '\n';
+    int hlen = totalLength - 10;
+    out[8] = (byte) (hlen & 0xff);
+    out[9] = (byte) ((hlen >>> 8) & 0xff);
+    return out;
+  }
+
   private static byte[] header(String descr, long[] shape) {
     StringBuilder s = new StringBuilder("(");
     for (int i = 0; i < shape.length; i++) {

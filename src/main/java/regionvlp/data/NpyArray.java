@@ -189,6 +189,32 @@ public record NpyArray(String descr, long[] shape, ByteBuffer data) {
     return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
   }
 
+  /**
+   * float to IEEE 754 binary16, rounding to nearest with ties to even as numpy's {@code astype(np.float16)}
+   * does: overflow (|x| >= 65520) gives infinity, tiny values become subnormals or signed zero, NaN stays
+   * NaN (payload truncated, quiet bit set).
+   */
+  static short floatToHalf(float value) {
+    int bits = Float.floatToRawIntBits(value);
+    int sign = (bits >>> 16) & 0x8000;
+    int abs = bits & 0x7fffffff;
+    if (abs >= 0x7f800000) {
+      return (short) (sign | 0x7c00 | (abs > 0x7f800000 ? 0x200 | ((abs >>> 13) & 0x3ff) : 0));
+    }
+    if (abs >= 0x477ff000) { // 65520 and above round to infinity
+      return (short) (sign | 0x7c00);
+    }
+    if (abs < 0x38800000) { // below 2^-14, the smallest normal half: a multiple of 2^-24, exact in double
+      return (short) (sign | (int) Math.rint(Float.intBitsToFloat(abs) * 0x1p24));
+    }
+    int half = (abs >>> 13) - ((127 - 15) << 10); // rebias the exponent, keep the top 10 mantissa bits
+    int rest = abs & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (half & 1) == 1)) {
+      half++; // a carry out of the mantissa correctly bumps the exponent
+    }
+    return (short) (sign | half);
+  }
+
   /** All elements as float32 (float64 and integers are converted, float16 widened). */
   public float[] toFloatArray() {
     float[] out = new float[Math.toIntExact(size())];

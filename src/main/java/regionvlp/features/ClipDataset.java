@@ -14,8 +14,8 @@ import java.util.random.RandomGenerator;
 import regionvlp.data.ClipFaultException;
 import regionvlp.data.ClipSource;
 import regionvlp.data.DataFault;
+import regionvlp.data.FeatureStore;
 import regionvlp.data.FrameCheck;
-import regionvlp.data.FrameFeatures;
 import regionvlp.data.InvalidInputFileException;
 import regionvlp.data.datasets.Datasets;
 import regionvlp.data.datasets.FrameNeed;
@@ -24,7 +24,11 @@ import regionvlp.data.datasets.SplitIndex;
 
 /**
  * A retrieval split ready to sample: the clips and captions a {@link SplitIndex} lists, minus the bad ones,
- * with each clip's frame count known.
+ * with each clip's frame count known. A clip's frames come from its {@link ClipSource}: the npz tree (read
+ * and checked by {@link FrameCheck}, then selected by {@link RegionSelector}) or a converted {@link
+ * FeatureStore} ({@link SplitIndex#withStore}; rows selected at conversion, bit for bit the same from a
+ * float32 store). Both origins go through the same bad-item handling; a clip absent from the store is a
+ * {@code missing} fault.
  *
  * <p><b>Bad items</b> (METHOD.md G18: the original silently drew another random sample, or recursed forever)
  * are handled by a {@link BadItems} policy. Opening checks every clip's folder and frame count up front
@@ -110,6 +114,7 @@ public final class ClipDataset {
           (Files.exists(index.features()) ? "expected a directory, found a file" : "features root not found")
               + "; point --features / data.features at the folder holding the clips' frame files");
     }
+    checkStores(index, numRegions, featureDim);
     boolean images = index.videos().stream().anyMatch(v -> v.source() instanceof ClipSource.SingleImage);
     if (images && numFrames != 1) {
       throw new IllegalArgumentException(index.dataset() + " clips are single images (1-frame videos):"
@@ -132,8 +137,10 @@ public final class ClipDataset {
               shortfall);
         } else if (policy.mode() == BadItems.Mode.EXCLUDE) {
           int[] frames = frameIndices(video, counts[v], FrameSampler.uniform(), null);
+          float[] scratch = new float[selector.maxRegions() * selector.regionDim()];
+          float[] scratchMask = new float[selector.maxRegions()];
           for (int k : frames) {
-            FrameCheck.read(video.source().frameFile(k), featureDim);
+            readFrame(video.source(), k, scratch, 0, scratchMask, 0);
           }
         }
       } catch (ClipFaultException e) {
@@ -201,7 +208,7 @@ public final class ClipDataset {
   }
 
   /**
-   * Opens a split.
+   * Opens a split whose frames are read from the npz tree.
    *
    * @param index what the dataset reader found
    * @param numFrames F, frames per clip
@@ -231,6 +238,53 @@ public final class ClipDataset {
       int featureDim, int numRegions, boolean faithfulSampling) {
     SplitIndex index = Datasets.reader("folder").read(featuresRoot, meta, new ReadOptions("test", headerSkip, false));
     return open(index, numFrames, featureDim, numRegions, faithfulSampling, BadItems.refuse());
+  }
+
+  /**
+   * Opens a split in the generic {@code caption<TAB>clip} layout whose clips are read from a feature store
+   * (keyed by the clip ids), refusing any bad item, a clip missing from the store included.
+   *
+   * @param store the open store (owned by the caller)
+   * @param meta the caption table
+   * @param headerSkip drop the table's first row as the original does (G12)
+   * @param numFrames F, frames per clip
+   * @param featureDim D the store must hold
+   * @param numRegions R read per frame, at most the store's
+   * @param faithfulSampling whether training uses the original's off-by-one sampler, which needs K >= 2F
+   */
+  public static ClipDataset open(FeatureStore store, Path meta, boolean headerSkip, int numFrames,
+      int featureDim, int numRegions, boolean faithfulSampling) {
+    SplitIndex index = Datasets.reader("folder").read(store.root(), meta, new ReadOptions("test", headerSkip, false))
+        .withStore(store);
+    return open(index, numFrames, featureDim, numRegions, faithfulSampling, BadItems.refuse());
+  }
+
+  /**
+   * Refuses a store that cannot give this dataset's rows: another feature width, or fewer regions per frame.
+   *
+   * @throws InvalidInputFileException naming the store's manifest
+   */
+  private static void checkStores(SplitIndex index, int numRegions, int featureDim) {
+    index.videos().stream().map(SplitIndex.Video::source).filter(ClipSource.Stored.class::isInstance)
+        .map(s -> ((ClipSource.Stored) s).store()).distinct().forEach(store -> {
+          Path manifest = store.root().resolve(FeatureStore.MANIFEST);
+          if (store.featureDim() != featureDim) {
+            throw new InvalidInputFileException(manifest, String.format(Locale.ROOT,
+                "expected featureDim %d, found %d; check model.video.featureDim", featureDim, store.featureDim()));
+          }
+          if (store.numRegions() < numRegions) {
+            throw new InvalidInputFileException(manifest, String.format(Locale.ROOT,
+                "expected at least %d regions per frame (data.numRegions), found %d; re-convert with --regions %d",
+                numRegions, store.numRegions(), numRegions));
+          }
+        });
+  }
+
+  /** Where the frames come from, for the protocol block: the npz tree or the store (and its dtype). */
+  public String sourceDescription() {
+    return videos.get(0).source() instanceof ClipSource.Stored s
+        ? "feature store " + s.store().root() + " (" + s.store().dtype().numpyName() + ")"
+        : "npz tree " + index.features();
   }
 
   /** What the reader found, before bad items were taken out. */
@@ -327,7 +381,8 @@ public final class ClipDataset {
    *
    * @param regions destination [.., F, R, D+6]
    * @param mask destination [.., F, R]
-   * @throws ClipFaultException when a frame file is missing, corrupt, of the wrong width or holds NaN/Inf
+   * @throws ClipFaultException when a frame file (or the store's frame) is missing, corrupt, of the wrong width
+   *     or holds NaN/Inf
    */
   public void readClip(int video, FrameSampler sampler, RandomGenerator rng, float[] regions,
       int regionsOffset, float[] mask, int maskOffset) {
@@ -335,9 +390,19 @@ public final class ClipDataset {
     int[] frames = frameIndices(v, frameCounts[video], sampler, rng);
     int rowLen = selector.regionDim() * selector.maxRegions();
     for (int f = 0; f < frames.length; f++) {
-      Path file = v.source().frameFile(frames[f]);
-      FrameFeatures frame = FrameCheck.read(file, featureDim);
-      selector.select(frame, file, regions, regionsOffset + f * rowLen, mask, maskOffset + f * selector.maxRegions());
+      readFrame(v.source(), frames[f], regions, regionsOffset + f * rowLen, mask,
+          maskOffset + f * selector.maxRegions());
+    }
+  }
+
+  /** One frame's {@code [R, D+6]} block and {@code [R]} mask, from the tree (checked, selected) or the store. */
+  private void readFrame(ClipSource source, int k, float[] regions, int regionsOffset, float[] mask,
+      int maskOffset) {
+    if (source instanceof ClipSource.Stored stored) {
+      stored.readFrame(k, selector.maxRegions(), regions, regionsOffset, mask, maskOffset);
+    } else {
+      Path file = source.frameFile(k);
+      selector.select(FrameCheck.read(file, featureDim), file, regions, regionsOffset, mask, maskOffset);
     }
   }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -184,7 +185,9 @@ public final class Checkpoints {
     Path dir = resolve(arg);
     ExperimentConfig cfg;
     try {
-      cfg = ConfigLoader.fromTree(Json.MAPPER.readTree(dir.resolve(CONFIG).toFile()), dir.resolve(CONFIG).toString());
+      // Keys added since the checkpoint was written (data.store, ...) are filled by ConfigLoader.upgrade.
+      JsonNode tree = Json.MAPPER.readTree(dir.resolve(CONFIG).toFile());
+      cfg = ConfigLoader.fromTree(tree, dir.resolve(CONFIG).toString());
     } catch (JsonProcessingException e) {
       throw new InvalidInputFileException(dir.resolve(CONFIG), "not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {

@@ -162,7 +162,7 @@ public final class ConfigLoader {
   /**
    * Fills keys added after a config was written (run directories and checkpoints keep their resolved
    * config): {@code data.maxBadFraction} (0.01) and {@code data.allCaptions} (false), both the behaviour of
-   * the code that wrote them for clean data.
+   * the code that wrote them for clean data, and {@code data.store} (empty: clips from the npz tree).
    */
   static void upgrade(JsonNode tree) {
     if (tree instanceof ObjectNode root && root.get("data") instanceof ObjectNode data) {
@@ -171,6 +171,9 @@ public final class ConfigLoader {
       }
       if (!data.has("allCaptions")) {
         data.put("allCaptions", false);
+      }
+      if (!data.has("store")) {
+        data.put("store", "");
       }
     }
   }

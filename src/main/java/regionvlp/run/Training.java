@@ -18,6 +18,7 @@ import java.util.function.Consumer;
 import regionvlp.data.DataConfig;
 import regionvlp.data.InvalidInputFileException;
 import regionvlp.data.DataFault;
+import regionvlp.data.FeatureStore;
 import regionvlp.data.datasets.DatasetReader;
 import regionvlp.data.datasets.Datasets;
 import regionvlp.data.datasets.ReadOptions;
@@ -64,8 +65,19 @@ public final class Training {
     void update(long step, long total);
   }
 
-  /** The opened splits, the tokenised training captions and the training split's fingerprint. */
-  private record Splits(ClipDataset train, ClipDataset val, TokenizedCaptions captions, String trainSha256) {}
+  /**
+   * The opened splits, the tokenised training captions, the training split's fingerprint and the feature
+   * store they read from (null for the npz tree), closed with them.
+   */
+  private record Splits(ClipDataset train, ClipDataset val, TokenizedCaptions captions, String trainSha256,
+      FeatureStore store) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (store != null) {
+        store.close();
+      }
+    }
+  }
 
   /** As {@link #run(ExperimentConfig, Path, Consumer, Progress)} without a progress callback. */
   public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log) {
@@ -86,9 +98,9 @@ public final class Training {
   public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log, Progress progress,
       Path initVideoFrom) {
     long t0 = System.nanoTime();
-    Splits data = openSplits(cfg, log);
     // The model is built before the run folder exists, so a bad --init-video-from file leaves nothing behind.
-    try (NDManager root = NDManager.newBaseManager();
+    try (Splits data = openSplits(cfg, log);
+        NDManager root = NDManager.newBaseManager();
         DualEncoder model = initialModel(cfg, root, initVideoFrom, log);
         RunDir run = RunDir.create(out, cfg)) {
       if (initVideoFrom != null) {
@@ -131,7 +143,13 @@ public final class Training {
           ckpt, state.step(), state.totalSteps()));
       return new Result(runDir, ckpt, state.epochLossSum() / state.epochSteps(), state.step(), 0, List.of());
     }
-    Splits data = openSplits(cfg, log);
+    try (Splits data = openSplits(cfg, log)) {
+      return resume(runDir, cfg, ckpt, state, data, overrides, log, progress, t0);
+    }
+  }
+
+  private static Result resume(Path runDir, ExperimentConfig cfg, Path ckpt, TrainerState state, Splits data,
+      List<String> overrides, Consumer<String> log, Progress progress, long t0) {
     if (!data.trainSha256().equals(state.trainDataSha256())) {
       throw new InvalidInputFileException(Path.of(cfg.data().trainMeta()), "the training split differs from"
           + " the one " + ckpt + " was trained on (its video ids or captions changed): resuming would not"
@@ -228,30 +246,59 @@ public final class Training {
 
   private static Splits openSplits(ExperimentConfig cfg, Consumer<String> log) {
     DataConfig data = cfg.data();
-    requireSet("data.features", data.features());
     requireSet("data.trainMeta", data.trainMeta());
-    DatasetReader reader = Datasets.reader(data.dataset());
-    int featureDim = cfg.model().video().featureDim();
-    SplitIndex trainIndex = reader.read(Path.of(data.features()), Path.of(data.trainMeta()),
-        new ReadOptions("train", data.faithfulHeaderSkip(), data.allCaptions()));
-    ClipDataset train = ClipDataset.open(trainIndex, data.numFrames(), featureDim, data.numRegions(),
-        data.faithfulSampling(), ClipDataset.BadItems.skip(data.maxBadFraction(), s -> log.accept("train: " + s)));
-    ClipDataset val = null;
-    if (!data.valMeta().isEmpty()) {
-      SplitIndex valIndex = reader.read(Path.of(data.features()), Path.of(data.valMeta()),
-          new ReadOptions("val", data.faithfulHeaderSkip(), data.allCaptions()));
-      val = ClipDataset.open(valIndex, data.numFrames(), featureDim, data.numRegions(), false,
-          ClipDataset.BadItems.exclude(s -> log.accept("val: " + s)));
+    FeatureStore store = openStore(data, log);
+    try {
+      DatasetReader reader = Datasets.reader(data.dataset());
+      int featureDim = cfg.model().video().featureDim();
+      SplitIndex trainIndex = index(reader, data, data.trainMeta(), "train", store);
+      ClipDataset train = ClipDataset.open(trainIndex, data.numFrames(), featureDim, data.numRegions(),
+          data.faithfulSampling(), ClipDataset.BadItems.skip(data.maxBadFraction(), s -> log.accept("train: " + s)));
+      ClipDataset val = null;
+      if (!data.valMeta().isEmpty()) {
+        SplitIndex valIndex = index(reader, data, data.valMeta(), "val", store);
+        val = ClipDataset.open(valIndex, data.numFrames(), featureDim, data.numRegions(), false,
+            ClipDataset.BadItems.exclude(s -> log.accept("val: " + s)));
+      }
+      TokenizedCaptions tok;
+      try (CaptionTokenizer tokenizer = PretrainedText.tokenizer(cfg.model().text())) {
+        tok = tokenizer.encode(train.captions());
+      }
+      log.accept(String.format(Locale.ROOT, "train: %d videos, %d captions from %s (%s); %d frames x %d regions,"
+              + " %s sampler%s", train.numVideos(), train.numCaptions(), data.trainMeta(), data.dataset(),
+          data.numFrames(), data.numRegions(), data.faithfulSampling() ? "faithful" : "corrected",
+          train.excluded().isEmpty() ? "" : "; skipped " + train.excluded().size() + " bad items up front"));
+      return new Splits(train, val, tok, fingerprint(train), store);
+    } catch (RuntimeException | Error e) {
+      if (store != null) {
+        store.close();
+      }
+      throw e;
     }
-    TokenizedCaptions tok;
-    try (CaptionTokenizer tokenizer = PretrainedText.tokenizer(cfg.model().text())) {
-      tok = tokenizer.encode(train.captions());
+  }
+
+  /** A split as the dataset's reader lists it, its clips read from {@code store} when one is configured. */
+  private static SplitIndex index(DatasetReader reader, DataConfig data, String meta, String split,
+      FeatureStore store) {
+    // With a store the reader's paths only become store keys, relative to the store's folder.
+    Path features = store != null ? store.root() : Path.of(data.features());
+    SplitIndex index = reader.read(features, Path.of(meta),
+        new ReadOptions(split, data.faithfulHeaderSkip(), data.allCaptions()));
+    return store != null ? index.withStore(store) : index;
+  }
+
+  /**
+   * The configured feature store ({@code data.store}), verified, or null when clips come from the npz tree
+   * ({@code data.features}).
+   */
+  public static FeatureStore openStore(DataConfig data, Consumer<String> log) {
+    if (data.store().isEmpty()) {
+      requireSet("data.features", data.features());
+      return null;
     }
-    log.accept(String.format(Locale.ROOT, "train: %d videos, %d captions from %s (%s); %d frames x %d regions,"
-            + " %s sampler%s", train.numVideos(), train.numCaptions(), data.trainMeta(), data.dataset(),
-        data.numFrames(), data.numRegions(), data.faithfulSampling() ? "faithful" : "corrected",
-        train.excluded().isEmpty() ? "" : "; skipped " + train.excluded().size() + " bad items up front"));
-    return new Splits(train, val, tok, fingerprint(train));
+    FeatureStore store = FeatureStore.open(Path.of(data.store()), FeatureStore.Verify.ONCE, log);
+    log.accept("clips from " + store);
+    return store;
   }
 
   /** SHA-256 of the split's video ids, captions and caption-to-video map, in row order. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import regionvlp.data.ClipSource;
 import regionvlp.data.DataFault;
+import regionvlp.data.FeatureStore;
 
 /**
  * One split of a dataset as its reader found it: the clips, the captions that query them, and the metadata
@@ -71,6 +72,49 @@ public record SplitIndex(
     captions = List.copyOf(captions);
     rowFaults = List.copyOf(rowFaults);
     protocol = Collections.unmodifiableMap(new LinkedHashMap<>(protocol));
+  }
+
+  /**
+   * The same split with every clip read from {@code store} instead of the npz tree: a clip's key is its
+   * folder relative to {@link #features()} ({@code /}-separated), or for an image its file without {@code
+   * .npz} (the fallback file's key when only that one was converted), which is how {@code features convert}
+   * keys a tree. A clip the store lacks stays listed and is reported {@code MISSING} when it is opened.
+   *
+   * @param store the open store; {@link #features()} of the result is its folder
+   */
+  public SplitIndex withStore(FeatureStore store) {
+    List<Video> stored = new ArrayList<>(videos.size());
+    for (Video v : videos) {
+      stored.add(new Video(v.id(), new ClipSource.Stored(store, storeKey(v.source(), store))));
+    }
+    return new SplitIndex(dataset, split, store.root(), metaFiles, stored, captions, rowFaults, protocol,
+        allFramesWhenEqual);
+  }
+
+  private String storeKey(ClipSource source, FeatureStore store) {
+    if (source instanceof ClipSource.Stored s) {
+      return s.key();
+    }
+    if (source instanceof ClipSource.SingleImage img) {
+      String primary = withoutNpz(relative(img.primary()));
+      if (store.indexOf(primary) >= 0 || img.fallback() == null) {
+        return primary;
+      }
+      String fallback = withoutNpz(relative(img.fallback()));
+      return store.indexOf(fallback) >= 0 ? fallback : primary;
+    }
+    return relative(source.location());
+  }
+
+  private String relative(Path p) {
+    Path rel = p.startsWith(features) ? features.relativize(p) : p;
+    List<String> parts = new ArrayList<>();
+    rel.forEach(part -> parts.add(part.toString()));
+    return String.join("/", parts);
+  }
+
+  private static String withoutNpz(String key) {
+    return key.endsWith(".npz") ? key.substring(0, key.length() - ".npz".length()) : key;
   }
 
   /** Collects videos (deduplicated by id, first appearance first), captions and faults. */
