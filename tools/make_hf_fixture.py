@@ -68,7 +68,10 @@ def _is_control(c):
 
 
 def _is_whitespace(c):
-    return c in " \t\n\r" or unicodedata.category(c) == "Zs"
+    # tokenizers uses Rust's char::is_whitespace (the Unicode White_Space property: Zs plus U+2028/U+2029 and
+    # the ASCII/C1 controls). str.isspace() also accepts U+001C..U+001F, but those are controls that
+    # clean_text has already removed, so on normalized text the two agree.
+    return c in " \t\n\r" or c.isspace()
 
 
 def _is_punctuation(c):
