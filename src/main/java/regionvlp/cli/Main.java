@@ -19,7 +19,11 @@ import regionvlp.data.InvalidInputFileException;
       QuickstartCommand.class,
       SynthCommand.class,
       TrainCommand.class,
-      EvalCommand.class
+      EvalCommand.class,
+      IndexCommand.class,
+      SearchCommand.class,
+      ServeCommand.class,
+      BenchCommand.class
     },
     footer = {
       "",
@@ -29,7 +33,11 @@ import regionvlp.data.InvalidInputFileException;
       "  regionvlp train --config quickstart --set data.features=data/synthvid/features \\",
       "      --set data.trainMeta=data/synthvid/train.tsv --out runs/r1",
       "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --features data/synthvid/features \\",
-      "      --meta data/synthvid --frames 4 --json"
+      "      --meta data/synthvid --frames 4 --json",
+      "  regionvlp index build --checkpoint runs/r1 --features data/synthvid/features \\",
+      "      --meta data/synthvid/test.tsv --out my-index --regions --hnsw",
+      "  regionvlp search --index my-index \"a red ball moves left\"",
+      "  regionvlp serve --index my-index                # http://127.0.0.1:8080/"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

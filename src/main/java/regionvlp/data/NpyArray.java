@@ -174,7 +174,7 @@ public record NpyArray(String descr, long[] shape, ByteBuffer data) {
   }
 
   /** IEEE 754 binary16 to float (Float.float16ToFloat needs Java 20). */
-  static float halfToFloat(short bits) {
+  public static float halfToFloat(short bits) {
     int h = bits & 0xffff;
     int sign = (h >>> 15) << 31;
     int exp = (h >>> 10) & 0x1f;
@@ -187,6 +187,45 @@ public record NpyArray(String descr, long[] shape, ByteBuffer data) {
       return sign == 0 ? v : -v;
     }
     return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
+  }
+
+  /**
+   * Float to IEEE 754 binary16, rounding to nearest even (Float.floatToFloat16 needs Java 20). Values
+   * beyond the half range become infinities, tiny ones subnormals or zero; NaN stays NaN.
+   */
+  public static short floatToHalf(float value) {
+    int f = Float.floatToRawIntBits(value);
+    int sign = (f >>> 16) & 0x8000;
+    int exp = (f >>> 23) & 0xff;
+    int mant = f & 0x7fffff;
+    if (exp == 0xff) {
+      return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 : 0));
+    }
+    int e = exp - 127 + 15;
+    if (e >= 0x1f) {
+      return (short) (sign | 0x7c00);
+    }
+    if (e <= 0) {
+      if (e < -10) {
+        return (short) sign;
+      }
+      // Subnormal half: shift the mantissa (with its implicit 1) right, rounding to nearest even.
+      int m = mant | 0x800000;
+      int shift = 14 - e;
+      int half = m >>> shift;
+      int rest = m & ((1 << shift) - 1);
+      int mid = 1 << (shift - 1);
+      if (rest > mid || (rest == mid && (half & 1) != 0)) {
+        half++;
+      }
+      return (short) (sign | half);
+    }
+    int half = (e << 10) | (mant >>> 13);
+    int rest = mant & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (half & 1) != 0)) {
+      half++; // a carry into the exponent is the correct rounding (up to infinity)
+    }
+    return (short) (sign | half);
   }
 
   /** All elements as float32 (float64 and integers are converted, float16 widened). */
