@@ -96,7 +96,7 @@ public final class IndexBuild {
       }
       IndexManifest draft = new IndexManifest(IndexManifest.FORMAT, Instant.now().toString(), n, e,
           new IndexManifest.CheckpointRef(loaded.dir().toAbsolutePath().normalize().toString(), checkpointSha256),
-          Json.MAPPER.valueToTree(loaded.config()), source, regionInfo, options.hnsw());
+          configTree(loaded.config()), source, regionInfo, options.hnsw());
       return w.finish(draft, options.hnsw(), done -> progress.graph(done, n));
     }
   }
@@ -139,8 +139,20 @@ public final class IndexBuild {
       source.put("synthetic", Map.of("count", count, "clusters", clusters, "seed", seed, "noise", noise));
       IndexManifest draft = new IndexManifest(IndexManifest.FORMAT, Instant.now().toString(), count, e,
           new IndexManifest.CheckpointRef(Checkpoints.resolve(checkpoint).toAbsolutePath().normalize().toString(),
-              sha), Json.MAPPER.valueToTree(cfg), source, null, hnsw);
+              sha), configTree(cfg), source, null, hnsw);
       return w.finish(draft, hnsw, done -> progress.graph(done, count));
+    }
+  }
+
+  /**
+   * A config as the manifest stores it: through JSON text, so that a tree read back from {@code index.json}
+   * compares equal (a float field would otherwise be a FloatNode here and a DoubleNode there).
+   */
+  static com.fasterxml.jackson.databind.JsonNode configTree(ExperimentConfig cfg) {
+    try {
+      return Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(cfg));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise the config", e);
     }
   }
 

@@ -73,7 +73,7 @@ public final class VideoSearch implements Searcher, AutoCloseable {
             + "rebuild the index with this one");
       }
       ExperimentConfig cfg = Checkpoints.readConfig(ckpt);
-      JsonNode tree = Json.MAPPER.valueToTree(cfg);
+      JsonNode tree = IndexBuild.configTree(cfg);
       if (m.config() != null && !tree.equals(m.config())) {
         throw new InvalidInputFileException(Checkpoints.resolve(ckpt).resolve(Checkpoints.CONFIG), "differs from "
             + "the config the index " + indexDir + " recorded (same weights, different settings); rebuild the "
