@@ -30,21 +30,34 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+// Whole words of the query: a "##" word piece belongs to the word before it ("toast", "##er" -> "toaster").
+function wholeWords(tokens) {
+  const out = tokens.slice();
+  for (let i = 0; i < tokens.length;) {
+    let j = i + 1;
+    let w = tokens[i];
+    while (j < tokens.length && tokens[j].startsWith("##")) w += tokens[j++].slice(2);
+    for (let t = i; t < j; t++) out[t] = w;
+    i = j;
+  }
+  return out;
+}
+
 function drawBoxes(ctx, regions, w, h) {
   // Strongest attention last, so that its box is on top.
   const sorted = [...regions].sort((a, b) => a.weight - b.weight);
-  ctx.lineWidth = 1.5;
   ctx.font = "10px system-ui, sans-serif";
   for (const r of sorted) {
     const [x1, y1, x2, y2] = r.box;
-    const alpha = 0.35 + 0.65 * r.weight;
+    const alpha = 0.15 + 0.85 * r.weight;
+    ctx.lineWidth = r.weight >= 0.5 ? 2 : 1;
     ctx.strokeStyle = isSpecial(r.word) ? `rgba(120,120,120,${alpha})` : colour(r.word, alpha);
     ctx.strokeRect(x1 * w, y1 * h, (x2 - x1) * w, (y2 - y1) * h);
   }
   for (const r of sorted) {
     if (isSpecial(r.word) || r.weight < 0.5) continue;
     const [x1, y1] = r.box;
-    const label = r.word.replace(/^##/, "");
+    const label = r.word;
     const tw = ctx.measureText(label).width + 6;
     ctx.fillStyle = colour(r.word, 0.9);
     ctx.fillRect(x1 * w, y1 * h, tw, 13);
@@ -83,20 +96,22 @@ function wordChips(regions) {
   }
   const chips = el("div", { class: "words" });
   for (const [w, n] of [...counts.entries()].sort((a, b) => b[1] - a[1])) {
-    const chip = el("span", { class: "word" }, w.replace(/^##/, ""), el("small", {}, `×${n}`));
+    const chip = el("span", { class: "word" }, w, el("small", {}, `×${n}`));
     chip.style.background = colour(w, 0.9);
     chips.append(chip);
   }
   return chips;
 }
 
-function renderHit(hit) {
+function renderHit(hit, words) {
   const score = el("span", { class: "score" }, "score ", el("b", {}, hit.score.toFixed(4)),
     `  global ${hit.global.toFixed(4)}`, hit.local == null ? "" : `  RWA ${hit.local.toFixed(4)}`);
   const li = el("li", { class: "hit", "data-video": hit.videoId },
     el("h2", {}, el("span", { class: "rank" }, `#${hit.rank}`), el("span", { class: "vid" }, hit.videoId), score));
   const x = hit.explanation;
   if (x) {
+    // Label regions with whole query words rather than word pieces.
+    for (const r of x.regions) r.word = words[r.token] || r.word;
     const frames = el("div", { class: "frames" });
     x.frameNumbers.forEach((num, f) => {
       frames.append(frameCanvas(hit.videoId, f, num, x.regions.filter((r) => r.frame === f)));
@@ -121,7 +136,8 @@ async function search(ev) {
     const resp = await fetch(`/api/search?${params}`);
     const body = await resp.json();
     if (!resp.ok) throw new Error(body.error || `HTTP ${resp.status}`);
-    $("hits").replaceChildren(...body.hits.map(renderHit));
+    const words = wholeWords(body.tokens || []);
+    $("hits").replaceChildren(...body.hits.map((h) => renderHit(h, words)));
     $("status").textContent = `${body.hits.length} videos for “${body.query}” · ${body.method} search, ` +
       `${body.scoring} · ${body.timings.total.toFixed(1)} ms`;
     $("status").dataset.done = "1";
