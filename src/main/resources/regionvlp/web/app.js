@@ -132,6 +132,8 @@ async function search(ev) {
   $("status").className = "";
   $("status").textContent = "Searching…";
   $("hits").replaceChildren();
+  // A shareable address: the fragment stays in the browser and reaches no server.
+  history.replaceState(null, "", `#${new URLSearchParams({ q, k: $("k").value, rerank: $("rerank").value })}`);
   try {
     const resp = await fetch(`/api/search?${params}`);
     const body = await resp.json();
@@ -162,6 +164,13 @@ async function init() {
     $("status").textContent = `Cannot reach the server: ${e.message}`;
   }
   $("search").addEventListener("submit", search);
+  const shared = new URLSearchParams(location.hash.slice(1));
+  if (shared.get("q")) {
+    $("q").value = shared.get("q");
+    if (shared.get("k")) $("k").value = shared.get("k");
+    if (shared.get("rerank") && !$("rerank").disabled) $("rerank").value = shared.get("rerank");
+    search();
+  }
 }
 
 init();

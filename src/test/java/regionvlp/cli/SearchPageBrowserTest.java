@@ -115,6 +115,17 @@ class SearchPageBrowserTest {
           }
         }
         byte[] png = driver.getScreenshotAs(OutputType.BYTES);
+        // The address now carries the query in its fragment; opening it elsewhere runs the same search.
+        String shared = driver.getCurrentUrl();
+        assertThat(shared).contains("#q=").contains("rerank=10");
+        driver.get("about:blank");
+        driver.get(shared);
+        wait.until(d -> "1".equals(d.findElement(By.id("status")).getAttribute("data-done")));
+        List<String> again = new ArrayList<>();
+        for (WebElement h : driver.findElements(By.cssSelector("li.hit"))) {
+          again.add(h.getAttribute("data-video"));
+        }
+        assertThat(again).as("the shared address").isEqualTo(expected);
         assertThat(ImageIO.read(new java.io.ByteArrayInputStream(png)).getWidth()).isGreaterThan(600);
         Path shot = screenshotPath();
         Files.createDirectories(shot.toAbsolutePath().getParent());
