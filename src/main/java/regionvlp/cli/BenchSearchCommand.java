@@ -70,6 +70,14 @@ final class BenchSearchCommand implements Callable<Integer> {
       + "HTTP load (in-process, one query at a time).")
   int recall;
 
+  @Option(names = "--query-vectors", description = "With --recall: text (the encoded query texts) or gallery "
+      + "(gallery vectors moved by noise, i.e. queries from the gallery's own distribution; texts are still "
+      + "encoded for the latency) (default: ${DEFAULT-VALUE}).")
+  String queryVectors = "text";
+
+  @Option(names = "--seed", description = "Seed of --query-vectors gallery (default: ${DEFAULT-VALUE}).")
+  long seed = 7;
+
   @Option(names = "--warmup", description = "Uncounted queries before --recall measures (default: ${DEFAULT-VALUE}).")
   int warmup = 20;
 
@@ -96,14 +104,20 @@ final class BenchSearchCommand implements Callable<Integer> {
     try (NDManager root = NDManager.newBaseManager()) {
       if (recall > 0) {
         try (VideoSearch vs = VideoSearch.open(index, checkpoint, root)) {
-          SearchBench.Report r = SearchBench.recall(vs, texts, recall, warmup, k, candidates,
+          SearchBench.QueryVectors qv = switch (queryVectors) {
+            case "text" -> SearchBench.QueryVectors.TEXT;
+            case "gallery" -> SearchBench.QueryVectors.GALLERY;
+            default -> throw new IllegalArgumentException("--query-vectors must be text or gallery, found '"
+                + queryVectors + "'");
+          };
+          SearchBench.Report r = SearchBench.recall(vs, texts, recall, warmup, k, candidates, qv, seed,
               done -> console.progress("queries", done, recall));
-          System.out.printf(Locale.ROOT, "HNSW vs exact on %d videos, %d queries, k=%d, beam %d:%n"
+          System.out.printf(Locale.ROOT, "HNSW vs exact on %d videos, %d queries (%s vectors), k=%d, beam %d:%n"
               + "  recall@%d %.4f (worst query %.2f)%n"
               + "  HNSW  p50 %.2f ms, p99 %.2f ms per query including text encoding (encode p50 %.2f, graph "
               + "search p50 %.2f)%n"
               + "  exact p50 %.2f ms, p99 %.2f ms per query including text encoding (scan p50 %.2f)%n",
-              r.videos(), r.queries(), r.k(), r.candidates(), r.k(), r.recall(), r.minRecall(), r.hnswTotalP50(),
+              r.videos(), r.queries(), r.queryVectors(), r.k(), r.candidates(), r.k(), r.recall(), r.minRecall(), r.hnswTotalP50(),
               r.hnswTotalP99(), r.encodeP50(), r.hnswSearchP50(), r.exactTotalP50(), r.exactTotalP99(),
               r.exactSearchP50());
           out.put("recall", r.toJson());

@@ -134,6 +134,11 @@ public final class VideoIndex implements AutoCloseable {
     return o == null ? -1 : o;
   }
 
+  /** A copy of the unit embedding of an ordinal. */
+  public float[] vector(int ordinal) {
+    return java.util.Arrays.copyOfRange(vectors, ordinal * dim(), (ordinal + 1) * dim());
+  }
+
   /** Whether region embeddings were stored (needed for re-ranking and explanations). */
   public boolean hasRegions() {
     return regions != null;

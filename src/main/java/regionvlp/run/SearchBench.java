@@ -7,12 +7,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntConsumer;
-import regionvlp.index.Searcher;
+import java.util.SplittableRandom;
+import regionvlp.eval.Similarity;
+import regionvlp.index.Scored;
+import regionvlp.index.VideoIndex;
 
 /**
  * HNSW against exact search on the same queries: recall@k of the graph's top k against the exact top k,
- * and per-query latency of each path including text encoding. Queries run one at a time, after a warm-up
- * that is not counted.
+ * and per-query latency of each path including text encoding (encode + search). Queries run one at a time,
+ * after a warm-up that is not counted.
  */
 public final class SearchBench {
   private SearchBench() {}
@@ -26,7 +29,8 @@ public final class SearchBench {
    * @param recall mean of |HNSW top k ∩ exact top k| / k
    * @param minRecall the worst query's recall
    */
-  public record Report(int videos, int queries, int k, int candidates, double recall, double minRecall,
+  public record Report(int videos, int queries, int k, int candidates, String queryVectors, double recall,
+      double minRecall,
       double encodeP50, double hnswSearchP50, double hnswTotalP50, double hnswTotalP99, double exactSearchP50,
       double exactTotalP50, double exactTotalP99) {
     /** JSON-ready fields. */
@@ -36,6 +40,7 @@ public final class SearchBench {
       m.put("queries", queries);
       m.put("k", k);
       m.put("candidates", candidates);
+      m.put("queryVectors", queryVectors);
       m.put("recall", Math.round(recall * 10000) / 10000.0);
       m.put("minRecall", Math.round(minRecall * 10000) / 10000.0);
       m.put("encodeP50Millis", encodeP50);
@@ -49,21 +54,37 @@ public final class SearchBench {
     }
   }
 
+  /** Where the query vectors come from. */
+  public enum QueryVectors {
+    /** The encoded query texts themselves. */
+    TEXT,
+    /**
+     * Gallery vectors moved by Gaussian noise of norm about 0.5 and renormalised: queries from the
+     * gallery's own distribution. Each query still encodes a text first, so latency includes encoding.
+     */
+    GALLERY
+  }
+
   /**
-   * Runs {@code warmup + count} queries (texts used round-robin) through both paths.
+   * Runs {@code warmup + count} queries: each encodes a text (round-robin), then searches its vector (or a
+   * gallery-like vector, see {@link QueryVectors}) through the graph and exhaustively.
    *
+   * @param seed picks and perturbs gallery vectors in GALLERY mode
    * @param progress told how many measured queries are done (may be null)
    */
   public static Report recall(VideoSearch search, List<String> texts, int count, int warmup, int k, int candidates,
-      IntConsumer progress) {
-    if (!search.index().hasHnsw()) {
-      throw new IllegalArgumentException("the index " + search.index().dir() + " has no HNSW graph; build it with "
+      QueryVectors vectors, long seed, IntConsumer progress) {
+    VideoIndex index = search.index();
+    if (!index.hasHnsw()) {
+      throw new IllegalArgumentException("the index " + index.dir() + " has no HNSW graph; build it with "
           + "--hnsw to measure recall");
     }
     if (count < 1 || texts.isEmpty()) {
       throw new IllegalArgumentException("need >= 1 query and a query text");
     }
-    int expected = Math.min(k, search.index().count());
+    SplittableRandom rng = new SplittableRandom(seed);
+    int dim = index.dim();
+    int expected = Math.min(k, index.count());
     double[] encode = new double[count];
     double[] hnswSearch = new double[count];
     double[] hnswTotal = new double[count];
@@ -72,30 +93,49 @@ public final class SearchBench {
     double sum = 0;
     double min = 1;
     for (int i = -warmup; i < count; i++) {
-      String q = texts.get(Math.floorMod(i, texts.size()));
-      Searcher.Result h = search.search(new Searcher.Request(q, k, 0, false, Searcher.Method.HNSW, candidates));
-      Searcher.Result e = search.search(new Searcher.Request(q, k, 0, false, Searcher.Method.EXACT, candidates));
+      long t0 = System.nanoTime();
+      float[] q = search.encodeQuery(texts.get(Math.floorMod(i, texts.size())));
+      long t1 = System.nanoTime();
+      if (vectors == QueryVectors.GALLERY) {
+        float[] v = index.vector(rng.nextInt(index.count()));
+        float[] moved = new float[dim];
+        for (int d = 0; d < dim; d++) {
+          moved[d] = v[d] + (float) (0.5 / Math.sqrt(dim) * rng.nextGaussian());
+        }
+        q = Similarity.normalized(new float[][] {moved})[0];
+      }
+      long t2 = System.nanoTime();
+      Scored[] h = index.hnsw(q, k, candidates);
+      long t3 = System.nanoTime();
+      Scored[] e = index.exact(q, k);
+      long t4 = System.nanoTime();
       if (i < 0) {
         continue;
       }
-      Set<String> truth = new HashSet<>();
-      e.hits().forEach(x -> truth.add(x.videoId()));
-      long found = h.hits().stream().filter(x -> truth.contains(x.videoId())).count();
+      Set<Integer> truth = new HashSet<>();
+      for (Scored x : e) {
+        truth.add(x.ordinal());
+      }
+      long found = Arrays.stream(h).filter(x -> truth.contains(x.ordinal())).count();
       double r = (double) found / expected;
       sum += r;
       min = Math.min(min, r);
-      encode[i] = h.timings().encode();
-      hnswSearch[i] = h.timings().search();
-      hnswTotal[i] = h.timings().total();
-      exactSearch[i] = e.timings().search();
-      exactTotal[i] = e.timings().total();
+      encode[i] = ms(t1 - t0);
+      hnswSearch[i] = ms(t3 - t2);
+      exactSearch[i] = ms(t4 - t3);
+      hnswTotal[i] = encode[i] + hnswSearch[i];
+      exactTotal[i] = encode[i] + exactSearch[i];
       if (progress != null) {
         progress.accept(i + 1);
       }
     }
-    return new Report(search.index().count(), count, k, candidates, sum / count, min, p(encode, 50),
-        p(hnswSearch, 50), p(hnswTotal, 50), p(hnswTotal, 99), p(exactSearch, 50), p(exactTotal, 50),
-        p(exactTotal, 99));
+    return new Report(index.count(), count, k, candidates, vectors.name().toLowerCase(java.util.Locale.ROOT),
+        sum / count, min, p(encode, 50), p(hnswSearch, 50), p(hnswTotal, 50), p(hnswTotal, 99), p(exactSearch, 50),
+        p(exactTotal, 50), p(exactTotal, 99));
+  }
+
+  private static double ms(long nanos) {
+    return Math.round(nanos / 1e4) / 100.0;
   }
 
   /** Nearest-rank percentile. */

@@ -123,6 +123,14 @@ public final class VideoSearch implements Searcher, AutoCloseable {
     return out;
   }
 
+  /** The query's unit embedding, encoded as {@link #search} encodes it. */
+  public synchronized float[] encodeQuery(String query) {
+    try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
+      TokenizedCaptions tok = tokenizer.encode(List.of(query));
+      return Similarity.normalized(new Embedder(loaded.model(), sub, 1).captions(tok))[0];
+    }
+  }
+
   @Override
   public synchronized Result search(Request req) {
     boolean needLocal = req.rerankTop() > 0 || req.explain();
