@@ -15,7 +15,9 @@ import regionvlp.index.VideoIndex;
 /**
  * HNSW against exact search on the same queries: recall@k of the graph's top k against the exact top k,
  * and per-query latency of each path including text encoding (encode + search). Queries run one at a time,
- * after a warm-up that is not counted.
+ * after a warm-up that is not counted. The calling thread's CPU time is recorded too: with PyTorch on one
+ * thread ({@code -Dai.djl.pytorch.num_threads=1}) all of a query's work runs on it, so that figure is what
+ * the query would take on an idle core, whatever else the machine is doing.
  */
 public final class SearchBench {
   private SearchBench() {}
@@ -32,7 +34,7 @@ public final class SearchBench {
   public record Report(int videos, int queries, int k, int candidates, String queryVectors, double recall,
       double minRecall,
       double encodeP50, double hnswSearchP50, double hnswTotalP50, double hnswTotalP99, double exactSearchP50,
-      double exactTotalP50, double exactTotalP99) {
+      double exactTotalP50, double exactTotalP99, double encodeCpuP50, double hnswTotalCpuP50) {
     /** JSON-ready fields. */
     public Map<String, Object> toJson() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -50,6 +52,8 @@ public final class SearchBench {
       m.put("exactSearchP50Millis", exactSearchP50);
       m.put("exactTotalP50Millis", exactTotalP50);
       m.put("exactTotalP99Millis", exactTotalP99);
+      m.put("encodeCpuP50Millis", encodeCpuP50);
+      m.put("hnswTotalCpuP50Millis", hnswTotalCpuP50);
       return m;
     }
   }
@@ -90,12 +94,17 @@ public final class SearchBench {
     double[] hnswTotal = new double[count];
     double[] exactSearch = new double[count];
     double[] exactTotal = new double[count];
+    double[] encodeCpu = new double[count];
+    double[] hnswCpu = new double[count];
+    java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
     double sum = 0;
     double min = 1;
     for (int i = -warmup; i < count; i++) {
+      long c0 = cpu.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
       float[] q = search.encodeQuery(texts.get(Math.floorMod(i, texts.size())));
       long t1 = System.nanoTime();
+      long c1 = cpu.getCurrentThreadCpuTime();
       if (vectors == QueryVectors.GALLERY) {
         float[] v = index.vector(rng.nextInt(index.count()));
         float[] moved = new float[dim];
@@ -104,9 +113,11 @@ public final class SearchBench {
         }
         q = Similarity.normalized(new float[][] {moved})[0];
       }
+      long c2 = cpu.getCurrentThreadCpuTime();
       long t2 = System.nanoTime();
       Scored[] h = index.hnsw(q, k, candidates);
       long t3 = System.nanoTime();
+      long c3 = cpu.getCurrentThreadCpuTime();
       Scored[] e = index.exact(q, k);
       long t4 = System.nanoTime();
       if (i < 0) {
@@ -125,13 +136,15 @@ public final class SearchBench {
       exactSearch[i] = ms(t4 - t3);
       hnswTotal[i] = encode[i] + hnswSearch[i];
       exactTotal[i] = encode[i] + exactSearch[i];
+      encodeCpu[i] = ms(c1 - c0);
+      hnswCpu[i] = ms(c1 - c0) + ms(c3 - c2);
       if (progress != null) {
         progress.accept(i + 1);
       }
     }
     return new Report(index.count(), count, k, candidates, vectors.name().toLowerCase(java.util.Locale.ROOT),
         sum / count, min, p(encode, 50), p(hnswSearch, 50), p(hnswTotal, 50), p(hnswTotal, 99), p(exactSearch, 50),
-        p(exactTotal, 50), p(exactTotal, 99));
+        p(exactTotal, 50), p(exactTotal, 99), p(encodeCpu, 50), p(hnswCpu, 50));
   }
 
   private static double ms(long nanos) {
