@@ -13,18 +13,28 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Dependencies point down the data flow (ARCHITECTURE: data -> features -> model -> train -> run -> cli,
- * with text beside features and eval engine-free), checked by scanning the import lines of the sources.
+ * with text beside features; eval, index and serve engine-free, serve above index), checked by scanning
+ * the import lines of the sources.
  */
 class ArchitectureTest {
   static final Map<String, List<String>> FORBIDDEN = Map.of(
       "data", List.of("regionvlp.features", "regionvlp.text", "regionvlp.model", "regionvlp.train",
-          "regionvlp.eval", "regionvlp.run", "regionvlp.cli", "ai.djl.ndarray"),
-      "features", List.of("regionvlp.model", "regionvlp.train", "regionvlp.eval", "regionvlp.run", "regionvlp.cli"),
-      "text", List.of("regionvlp.model", "regionvlp.train", "regionvlp.run", "regionvlp.cli", "ai.djl.ndarray"),
-      "model", List.of("regionvlp.train", "regionvlp.run", "regionvlp.cli"),
-      "train", List.of("regionvlp.run", "regionvlp.cli"),
-      "eval", List.of("regionvlp.model", "regionvlp.train", "regionvlp.run", "regionvlp.cli", "ai.djl"),
-      "run", List.of("regionvlp.cli"));
+          "regionvlp.eval", "regionvlp.index", "regionvlp.run", "regionvlp.serve", "regionvlp.cli", "ai.djl.ndarray"),
+      "features", List.of("regionvlp.model", "regionvlp.train", "regionvlp.eval", "regionvlp.index", "regionvlp.run",
+          "regionvlp.serve", "regionvlp.cli"),
+      "text", List.of("regionvlp.model", "regionvlp.train", "regionvlp.index", "regionvlp.run", "regionvlp.serve",
+          "regionvlp.cli", "ai.djl.ndarray"),
+      "model", List.of("regionvlp.train", "regionvlp.index", "regionvlp.run", "regionvlp.serve", "regionvlp.cli"),
+      "train", List.of("regionvlp.index", "regionvlp.run", "regionvlp.serve", "regionvlp.cli"),
+      "eval", List.of("regionvlp.model", "regionvlp.train", "regionvlp.index", "regionvlp.run", "regionvlp.serve",
+          "regionvlp.cli", "ai.djl"),
+      // index and serve work on plain arrays: no engine, no model; serve reaches a model only through
+      // index.Searcher, which run implements.
+      "index", List.of("regionvlp.features", "regionvlp.text", "regionvlp.model", "regionvlp.train",
+          "regionvlp.run", "regionvlp.serve", "regionvlp.cli", "ai.djl"),
+      "serve", List.of("regionvlp.features", "regionvlp.text", "regionvlp.model", "regionvlp.train",
+          "regionvlp.run", "regionvlp.cli", "ai.djl"),
+      "run", List.of("regionvlp.serve", "regionvlp.cli"));
 
   @Test
   void importsFollowTheDataFlow() throws IOException {

@@ -23,7 +23,11 @@ import regionvlp.data.InvalidInputFileException;
       ConvertCheckpointCommand.class,
       EmbedCommand.class,
       DataCommand.class,
-      FeaturesCommand.class
+      FeaturesCommand.class,
+      IndexCommand.class,
+      SearchCommand.class,
+      ServeCommand.class,
+      BenchCommand.class
     },
     footer = {
       "",
@@ -38,7 +42,11 @@ import regionvlp.data.InvalidInputFileException;
       "  regionvlp embed text --checkpoint runs/r1 --captions queries.txt --out queries.npy",
       "  regionvlp data check --dataset didemo --features FEATURES --meta meta_data --split test --json",
       "  regionvlp features convert --from data/synthvid/features --to data/synthvid/store",
-      "  regionvlp bench-io --features data/synthvid/features --store data/synthvid/store --json"
+      "  regionvlp bench-io --features data/synthvid/features --store data/synthvid/store --json",
+      "  regionvlp index build --checkpoint runs/r1 --features data/synthvid/features \\",
+      "      --meta data/synthvid/test.tsv --out my-index --regions --hnsw",
+      "  regionvlp search --index my-index \"a red ball moves left\"",
+      "  regionvlp serve --index my-index                # http://127.0.0.1:8080/"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -176,11 +176,13 @@ public final class Npy {
     return "'" + (t.length() > 200 ? t.substring(0, 200) + "..." : t) + "'";
   }
 
+  private static final java.util.List<String> WRITABLE = java.util.List.of("<f2", "<f4", "<f8", "<i4", "<i8", "|u1");
+
   /** Serializes a numeric array as a {@code .npy} image (version 1.0 when the header fits). */
   public static byte[] toBytes(NpyArray a) {
     String descr = a.descr();
-    if (!descr.equals("<f4") && !descr.equals("<f8") && !descr.equals("<i8")) {
-      throw new IllegalArgumentException("writer supports <f4, <f8 and <i8, found " + descr);
+    if (!WRITABLE.contains(descr)) {
+      throw new IllegalArgumentException("writer supports " + WRITABLE + ", found " + descr);
     }
     byte[] header = header(descr, a.shape());
     byte[] data = a.toBytes();
@@ -225,7 +227,11 @@ public final class Npy {
     return out;
   }
 
-  private static byte[] header(String descr, long[] shape) {
+  /**
+   * The header of a C-order {@code .npy} file (magic, version, padded dict), for writers that stream the
+   * data after it.
+   */
+  public static byte[] header(String descr, long[] shape) {
     StringBuilder s = new StringBuilder("(");
     for (int i = 0; i < shape.length; i++) {
       s.append(shape[i]).append(shape.length == 1 ? "," : (i + 1 < shape.length ? ", " : ""));

@@ -174,7 +174,7 @@ public record NpyArray(String descr, long[] shape, ByteBuffer data) {
   }
 
   /** IEEE 754 binary16 to float (Float.float16ToFloat needs Java 20). */
-  static float halfToFloat(short bits) {
+  public static float halfToFloat(short bits) {
     int h = bits & 0xffff;
     int sign = (h >>> 15) << 31;
     int exp = (h >>> 10) & 0x1f;
@@ -194,7 +194,7 @@ public record NpyArray(String descr, long[] shape, ByteBuffer data) {
    * does: overflow (|x| >= 65520) gives infinity, tiny values become subnormals or signed zero, NaN stays
    * NaN (payload truncated, quiet bit set).
    */
-  static short floatToHalf(float value) {
+  public static short floatToHalf(float value) {
     int bits = Float.floatToRawIntBits(value);
     int sign = (bits >>> 16) & 0x8000;
     int abs = bits & 0x7fffffff;

@@ -35,7 +35,7 @@ public final class Embedder {
    * @param progress told how many videos are done after each chunk (may be null)
    */
   public float[][] videos(ClipDataset ds, IntConsumer progress) {
-    return encodeVideos(ds, progress, false).global();
+    return encodeVideos(ds, 0, ds.numVideos(), progress, false, null).global();
   }
 
   /** Global caption embeddings [count][E]. */
@@ -54,7 +54,30 @@ public final class Embedder {
 
   /** Global and local video embeddings with the UNIFORM sampler. */
   public Encoded videosWithLocal(ClipDataset ds, IntConsumer progress) {
-    return encodeVideos(ds, progress, true);
+    return encodeVideos(ds, 0, ds.numVideos(), progress, true, null);
+  }
+
+  /** Sees each chunk's model input before it is encoded (an index keeps the boxes from it). */
+  @FunctionalInterface
+  public interface ClipTap {
+    /**
+     * @param start index of the chunk's first video
+     * @param count videos in the chunk
+     * @param regions [count, F, R, D+6], the last 6 values of each region being its box encoding
+     * @param mask [count, F, R], 1 for real regions and 0 for padding
+     */
+    void accept(int start, int count, float[] regions, float[] mask);
+  }
+
+  /**
+   * Videos {@code start .. start+count-1} with the UNIFORM sampler, so that a large gallery can be encoded
+   * and written out piece by piece.
+   *
+   * @param withLocal whether to return the local embeddings too
+   * @param tap sees each chunk's input (may be null)
+   */
+  public Encoded videoRange(ClipDataset ds, int start, int count, boolean withLocal, ClipTap tap) {
+    return encodeVideos(ds, start, count, null, withLocal, tap);
   }
 
   /** Global and local caption embeddings. */
@@ -62,8 +85,8 @@ public final class Embedder {
     return encodeCaptions(tok, true);
   }
 
-  private Encoded encodeVideos(ClipDataset ds, IntConsumer progress, boolean withLocal) {
-    int n = ds.numVideos();
+  private Encoded encodeVideos(ClipDataset ds, int first, int n, IntConsumer progress, boolean withLocal,
+      ClipTap tap) {
     int f = ds.numFrames();
     int r = ds.numRegions();
     int dim = ds.regionDim();
@@ -76,7 +99,10 @@ public final class Embedder {
       float[] regions = new float[b * f * r * dim];
       float[] mask = new float[b * f * r];
       for (int i = 0; i < b; i++) {
-        ds.readClip(start + i, uniform, unused, regions, i * f * r * dim, mask, i * f * r);
+        ds.readClip(first + start + i, uniform, unused, regions, i * f * r * dim, mask, i * f * r);
+      }
+      if (tap != null) {
+        tap.accept(first + start, b, regions, mask);
       }
       try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
         VideoEmbeddings v = model.encodeVideo(sub.create(regions, new Shape(b, f, r, dim)),

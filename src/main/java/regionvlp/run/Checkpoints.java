@@ -180,19 +180,40 @@ public final class Checkpoints {
         + " in it, or a run directory with checkpoints/last");
   }
 
+  /** The resolved experiment config a checkpoint was trained with, without loading its weights. */
+  public static ExperimentConfig readConfig(Path arg) {
+    Path file = resolve(arg).resolve(CONFIG);
+    try {
+      // Keys added since the checkpoint was written (data.store, ...) are filled by ConfigLoader.upgrade.
+      return ConfigLoader.fromTree(Json.MAPPER.readTree(file.toFile()), file.toString());
+    } catch (JsonProcessingException e) {
+      throw new InvalidInputFileException(file, "not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new InvalidInputFileException(file, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Hex SHA-256 of a checkpoint's weights file ({@code --checkpoint} as {@link #resolve} takes it). */
+  public static String weightsSha256(Path arg) {
+    Path file = resolve(arg).resolve(WEIGHTS);
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+      return java.util.HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new InvalidInputFileException(file, "cannot read: " + e.getMessage(), e);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Loads a checkpoint folder (or run directory) into a new model under {@code manager}. */
   public static Loaded load(Path arg, NDManager manager) {
     Path dir = resolve(arg);
-    ExperimentConfig cfg;
-    try {
-      // Keys added since the checkpoint was written (data.store, ...) are filled by ConfigLoader.upgrade.
-      JsonNode tree = Json.MAPPER.readTree(dir.resolve(CONFIG).toFile());
-      cfg = ConfigLoader.fromTree(tree, dir.resolve(CONFIG).toString());
-    } catch (JsonProcessingException e) {
-      throw new InvalidInputFileException(dir.resolve(CONFIG), "not valid JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new InvalidInputFileException(dir.resolve(CONFIG), "cannot read: " + e.getMessage(), e);
-    }
+    ExperimentConfig cfg = readConfig(dir);
     Safetensors.Contents contents = Safetensors.read(dir.resolve(WEIGHTS));
     DualEncoder model = new DualEncoder(cfg.model(), manager, cfg.train().seed());
     try {

@@ -163,6 +163,19 @@ public final class CaptionTokenizer implements AutoCloseable {
     return new TokenizedCaptions(n, maxLength, ids, mask);
   }
 
+  /**
+   * The word pieces of one caption as {@link #encode} keeps them ({@code [CLS] ... [SEP]}, at most
+   * {@code maxLength}, no padding): entry t is the token behind id t.
+   */
+  public List<String> tokens(String caption) {
+    String[] tok = tokenizer.encode(caption).getTokens();
+    List<String> out = new java.util.ArrayList<>(List.of(tok).subList(0, Math.min(tok.length, maxLength)));
+    if (tok.length > maxLength) {
+      out.set(maxLength - 1, tok[tok.length - 1]); // keep [SEP] last, as encode does
+    }
+    return out;
+  }
+
   @Override
   public void close() {
     tokenizer.close();

@@ -125,8 +125,7 @@ public final class RegionWordAlignment {
     NDArray a = validOnly ? maskedMean(cosA, wordValid) : cosA.mean(new int[] {2}); // [Bv, Bt]
 
     // Direction B: each region attends over words (softmax over axis 3).
-    NDArray sB = s.div(s.square().sum(new int[] {2}, true).sqrt().add(Nn.scalar(s, 1e-8f))); // over regions
-    NDArray gamma = Nn.scale(sB.add(n).add(m), LAMBDA).softmax(3); // [Bv, Bt, R, L]
+    NDArray gamma = regionToWord(s, m, n); // [Bv, Bt, R, L]
     NDArray delta = filter(gamma, 3, l); // [Bv, Bt, R, L]
     NDArray numB = delta.mul(d).sum(new int[] {3}); // [Bv, Bt, R]: r^_k . c_k
     NDArray gramW = wn.matMul(wn.transpose(0, 2, 1)); // [Bt, L, L]
@@ -138,6 +137,34 @@ public final class RegionWordAlignment {
         .reshape(bv, 1, r);
     NDArray b = validOnly ? maskedMean(cosB, regionValid) : cosB.mean(new int[] {2}); // [Bv, Bt]
     return new NDList(a, b);
+  }
+
+  /**
+   * The region-to-word attention of direction B before the focal filter: for every region, a softmax over
+   * the caption's word slots (padded words get ~0). Its argmax is the word a region aligns to.
+   *
+   * @param regions local video embeddings [Bv, R, E]
+   * @param regionMask additive region mask [Bv, R]
+   * @param words local word embeddings [Bt, L, E]
+   * @param wordMask additive word mask [Bt, L]
+   * @return gamma [Bv, Bt, R, L], in {@code regions}' manager
+   */
+  public NDArray regionAttention(NDArray regions, NDArray regionMask, NDArray words, NDArray wordMask) {
+    long bv = regions.getShape().get(0);
+    long r = regions.getShape().get(1);
+    long e = regions.getShape().get(2);
+    long bt = words.getShape().get(0);
+    long l = words.getShape().get(1);
+    NDArray d = unit(regions).reshape(bv * r, e).matMul(unit(words).reshape(bt * l, e).transpose())
+        .reshape(bv, r, bt, l).transpose(0, 2, 1, 3); // [Bv, Bt, R, L]
+    return regionToWord(Activation.leakyRelu(d, 0.1f), regionMask.reshape(bv, 1, r, 1),
+        wordMask.reshape(1, bt, 1, l));
+  }
+
+  /** gamma = softmax over words of lambda (s normalised over regions + n + m), from s [Bv, Bt, R, L]. */
+  private static NDArray regionToWord(NDArray s, NDArray m, NDArray n) {
+    NDArray sB = s.div(s.square().sum(new int[] {2}, true).sqrt().add(Nn.scalar(s, 1e-8f))); // over regions
+    return Nn.scale(sB.add(n).add(m), LAMBDA).softmax(3);
   }
 
   /** The focal_equal filter along {@code axis} (size {@code count}), then renormalisation. */
