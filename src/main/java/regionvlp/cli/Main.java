@@ -19,7 +19,8 @@ import regionvlp.data.InvalidInputFileException;
       QuickstartCommand.class,
       SynthCommand.class,
       TrainCommand.class,
-      EvalCommand.class
+      EvalCommand.class,
+      BenchCommand.class
     },
     footer = {
       "",
@@ -29,7 +30,8 @@ import regionvlp.data.InvalidInputFileException;
       "  regionvlp train --config quickstart --set data.features=data/synthvid/features \\",
       "      --set data.trainMeta=data/synthvid/train.tsv --out runs/r1",
       "  regionvlp eval --checkpoint runs/r1 --dataset synthvid --features data/synthvid/features \\",
-      "      --meta data/synthvid --frames 4 --json"
+      "      --meta data/synthvid --frames 4 --json",
+      "  regionvlp bench train --preset demovlp-pretrain --batch 32 --json"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -69,6 +71,7 @@ public final class Main implements Runnable {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
         System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
     System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+    regionvlp.run.NativeMemory.configure(); // before the engine allocates anything (docs/PERFORMANCE.md)
     System.exit(commandLine().execute(args));
   }
 }

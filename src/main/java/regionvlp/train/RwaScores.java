@@ -11,6 +11,11 @@ import regionvlp.model.Embedder;
  * that memory stays bounded (a chunk holds a few [videos, captions, F*R, L-1] tensors) for any gallery size.
  */
 public final class RwaScores {
+  /** Videos per block of {@link #matrix} in evaluation. */
+  public static final int VIDEO_CHUNK = 16;
+  /** Captions per block of {@link #matrix} in evaluation. */
+  public static final int TEXT_CHUNK = 64;
+
   private RwaScores() {}
 
   /**
