@@ -24,7 +24,7 @@ import regionvlp.features.RegionSelector;
 import regionvlp.features.StoreConverter;
 
 /**
- * {@code bench io} (registered as {@code bench-io} until the {@code bench} parent exists): clips per second
+ * {@code bench io} : clips per second
  * read from the npz tree and from a feature store, side by side in one run, one thread each.
  *
  * <p>A "clip read" is what one training item costs: F frames chosen by the uniform sampler, each turned
@@ -40,8 +40,8 @@ import regionvlp.features.StoreConverter;
 @Command(name = "io", mixinStandardHelpOptions = true,
     description = "Clips/s reading the npz tree vs the feature store, measured side by side (one thread).",
     footer = {"", "Examples:",
-        "  regionvlp bench-io --features data/synthvid/features --store data/synthvid/store --json",
-        "  regionvlp bench-io --features data/synthvid/features --dtype fp16   # converts to a temporary store"})
+        "  regionvlp bench io --features data/synthvid/features --store data/synthvid/store --json",
+        "  regionvlp bench io --features data/synthvid/features --dtype fp16   # converts to a temporary store"})
 final class BenchIoCommand implements Callable<Integer> {
   @Option(names = "--features", required = true, description = "Feature tree root.")
   Path features;

@@ -42,11 +42,12 @@ import regionvlp.data.InvalidInputFileException;
       "  regionvlp embed text --checkpoint runs/r1 --captions queries.txt --out queries.npy",
       "  regionvlp data check --dataset didemo --features FEATURES --meta meta_data --split test --json",
       "  regionvlp features convert --from data/synthvid/features --to data/synthvid/store",
-      "  regionvlp bench-io --features data/synthvid/features --store data/synthvid/store --json",
+      "  regionvlp bench io --features data/synthvid/features --store data/synthvid/store --json",
       "  regionvlp index build --checkpoint runs/r1 --features data/synthvid/features \\",
       "      --meta data/synthvid/test.tsv --out my-index --regions --hnsw",
       "  regionvlp search --index my-index \"a red ball moves left\"",
-      "  regionvlp serve --index my-index                # http://127.0.0.1:8080/"
+      "  regionvlp serve --index my-index                # http://127.0.0.1:8080/",
+      "  regionvlp bench train --preset demovlp-pretrain --batch 32 --json"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -59,8 +60,6 @@ public final class Main implements Runnable {
   /** Builds the configured command line (also used by tests). */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
-    // Until a `bench` parent command exists: `bench io` is reachable as `bench-io`.
-    cl.addSubcommand("bench-io", new BenchIoCommand());
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
       int code;
@@ -88,6 +87,7 @@ public final class Main implements Runnable {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
         System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
     System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+    regionvlp.run.NativeMemory.configure(); // before the engine allocates anything (docs/PERFORMANCE.md)
     System.exit(commandLine().execute(args));
   }
 }

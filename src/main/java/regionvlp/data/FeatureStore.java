@@ -110,7 +110,7 @@ public final class FeatureStore implements AutoCloseable {
    * out of a memory mapping. Mapped reads are cheaper when the pages were touched recently, positional reads
    * when they were not (each new 4 KiB page of a mapping costs a page-table walk; the kernel copies from its
    * own large-page mapping). Training touches each clip once per epoch, so READ is the default; {@code
-   * bench-io --access} measures both.
+   * bench io --access} measures both.
    */
   public enum Access {
     READ,

@@ -34,6 +34,12 @@ final class Attention {
   /**
    * Frozen-in-Time "space" attention over [CLS, frame 0 regions, ..., frame F-1 regions].
    *
+   * <p>Tensors are taken apart with {@code split}, never with index slices: the backward pass of a slice
+   * allocates a zero tensor of the whole input and copies the slice's gradient into it, once per slice,
+   * and then sums those (18 zero-fills and copies per block in the profile); the backward of a split is one
+   * concatenation. With one frame, every query's key set is the whole sequence, so a single masked
+   * attention serves the CLS and the region queries alike.
+   *
    * @param x normalised tokens [B, 1+F*R, W]
    * @return the projected attention output [B, 1+F*R, W]
    */
@@ -44,31 +50,41 @@ final class Attention {
     long t = x.getShape().get(1);
     long w = x.getShape().get(2);
     long dh = w / heads;
-    NDArray qkv = Nn.linear(x, wQkv, bQkv).reshape(b, t, 3, heads, dh).transpose(2, 0, 3, 1, 4);
-    NDArray q = Nn.scale(qkv.get(0), (float) (1.0 / Math.sqrt(dh))); // [B, H, T, dh]
-    NDArray k = qkv.get(1); // [B, H, T, dh]
-    NDArray v = qkv.get(2); // [B, H, T, dh]
+    NDList qkv = Nn.linear(x, wQkv, bQkv).reshape(b, t, 3, heads, dh).transpose(2, 0, 3, 1, 4)
+        .split(3, 0); // 3 x [1, B, H, T, dh]
+    NDArray q = Nn.scale(qkv.get(0).reshape(b, heads, t, dh), (float) (1.0 / Math.sqrt(dh))); // [B, H, T, dh]
+    NDArray k = qkv.get(1).reshape(b, heads, t, dh);
+    NDArray v = qkv.get(2).reshape(b, heads, t, dh);
+    NDArray out = f == 1 ? wholeSequence(q, k, v, masks) : perFrame(q, k, v, f, r, masks); // [B, H, T, dh]
+    return Nn.linear(out.transpose(0, 2, 1, 3).reshape(b, t, w), wProj, bProj);
+  }
 
+  /** One frame: every query, CLS or region, attends to {CLS} + the frame's regions, the whole sequence. */
+  static NDArray wholeSequence(NDArray q, NDArray k, NDArray v, Masks masks) {
+    NDArray a = q.matMul(k.transpose(0, 1, 3, 2)).add(masks.cls()).softmax(-1); // [B, H, T, T]
+    return a.matMul(v); // [B, H, T, dh]
+  }
+
+  /** The general case: the CLS query over every key, each region query over CLS + its frame. */
+  static NDArray perFrame(NDArray q, NDArray k, NDArray v, int f, int r, Masks masks) {
+    long b = q.getShape().get(0);
+    long heads = q.getShape().get(1);
+    long dh = q.getShape().get(3);
+    NDList qs = q.split(new long[] {1}, 2); // CLS [B, H, 1, dh], regions [B, H, F*R, dh]
+    NDList ks = k.split(new long[] {1}, 2);
+    NDList vs = v.split(new long[] {1}, 2);
     // CLS query over every key.
-    NDArray qCls = q.get(new NDIndex(":, :, 0:1, :")); // [B, H, 1, dh]
-    NDArray aCls = qCls.matMul(k.transpose(0, 1, 3, 2)).add(masks.cls()).softmax(-1); // [B, H, 1, T]
+    NDArray aCls = qs.get(0).matMul(k.transpose(0, 1, 3, 2)).add(masks.cls()).softmax(-1); // [B, H, 1, T]
     NDArray outCls = aCls.matMul(v); // [B, H, 1, dh]
-
     // Region queries over {CLS key} + their own frame's keys.
-    NDArray qR = q.get(new NDIndex(":, :, 1:, :")).reshape(b, heads, f, r, dh); // [B, H, F, R, dh]
-    NDArray kR = k.get(new NDIndex(":, :, 1:, :")).reshape(b, heads, f, r, dh);
-    NDArray vR = v.get(new NDIndex(":, :, 1:, :")).reshape(b, heads, f, r, dh);
-    NDArray kC = k.get(new NDIndex(":, :, 0:1, :")).reshape(b, heads, 1, 1, dh).broadcast(b, heads, f, 1, dh);
-    NDArray vC = v.get(new NDIndex(":, :, 0:1, :")).reshape(b, heads, 1, 1, dh).broadcast(b, heads, f, 1, dh);
-    NDArray kF = NDArrays.concat(new NDList(kC, kR), 3); // [B, H, F, 1+R, dh]
-    NDArray vF = NDArrays.concat(new NDList(vC, vR), 3); // [B, H, F, 1+R, dh]
+    NDArray qR = qs.get(1).reshape(b, heads, f, r, dh); // [B, H, F, R, dh]
+    NDArray kC = ks.get(0).reshape(b, heads, 1, 1, dh).broadcast(b, heads, f, 1, dh);
+    NDArray vC = vs.get(0).reshape(b, heads, 1, 1, dh).broadcast(b, heads, f, 1, dh);
+    NDArray kF = NDArrays.concat(new NDList(kC, ks.get(1).reshape(b, heads, f, r, dh)), 3); // [B, H, F, 1+R, dh]
+    NDArray vF = NDArrays.concat(new NDList(vC, vs.get(1).reshape(b, heads, f, r, dh)), 3);
     NDArray aF = qR.matMul(kF.transpose(0, 1, 2, 4, 3)).add(masks.frame()).softmax(-1); // [B, H, F, R, 1+R]
     NDArray outR = aF.matMul(vF).reshape(b, heads, (long) f * r, dh); // [B, H, F*R, dh]
-
-    NDArray out = NDArrays.concat(new NDList(outCls, outR), 2) // [B, H, T, dh]
-        .transpose(0, 2, 1, 3)
-        .reshape(b, t, w);
-    return Nn.linear(out, wProj, bProj);
+    return NDArrays.concat(new NDList(outCls, outR), 2); // [B, H, T, dh]
   }
 
   /**

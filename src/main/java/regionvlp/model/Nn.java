@@ -12,11 +12,27 @@ import ai.djl.nn.norm.LayerNorm;
 public final class Nn {
   private Nn() {}
 
-  /** {@code x W^T + b} with torch's weight layout W [out, in]; b may be null. */
+  /**
+   * {@code x W^T + b} with torch's weight layout W [out, in]; b may be null.
+   *
+   * <p>Inputs of more than two axes are flattened to [rows, in] first: on a 2-D input the engine adds the
+   * bias inside the GEMM ({@code addmm}), while for 3-D and 4-D inputs this engine build runs a plain
+   * {@code mm} and then a separate bias-add pass over the whole output (seen in the profile as
+   * {@code add_ [B, T, W] + [W]} after every linear layer).
+   */
   public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-    return bias == null
-        ? Linear.linear(x, weight).singletonOrThrow()
-        : Linear.linear(x, weight, bias).singletonOrThrow();
+    if (bias == null) {
+      return Linear.linear(x, weight).singletonOrThrow();
+    }
+    Shape s = x.getShape();
+    if (s.dimension() <= 2) {
+      return Linear.linear(x, weight, bias).singletonOrThrow();
+    }
+    long in = s.get(s.dimension() - 1);
+    NDArray y = Linear.linear(x.reshape(-1, in), weight, bias).singletonOrThrow();
+    long[] dims = s.getShape();
+    dims[dims.length - 1] = weight.getShape().get(0);
+    return y.reshape(dims);
   }
 
   /** LayerNorm over the last axis. */

@@ -1,6 +1,7 @@
 package regionvlp.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
@@ -91,9 +92,11 @@ public final class TextEncoder {
     }
     NDArray maskF = mask.toType(DataType.FLOAT32, false); // [B, L]
     NDArray h = hidden(ids, maskF); // [B, L, W]
-    NDArray out = Nn.linear(Activation.relu(h), p(HEAD + "weight"), p(HEAD + "bias")); // [B, L, E]
-    NDArray global = out.get(new NDIndex(":, 0, :")); // [B, E]
-    NDArray local = out.get(new NDIndex(":, 1:, :")); // [B, L-1, E]
+    // A split, not two index slices: its backward is one concatenation (see Attention#space).
+    NDList out = Nn.linear(Activation.relu(h), p(HEAD + "weight"), p(HEAD + "bias"))
+        .split(new long[] {1}, 1); // [B, 1, E], [B, L-1, E]
+    NDArray global = out.get(0).reshape(ids.getShape().get(0), -1); // [B, E]
+    NDArray local = out.get(1); // [B, L-1, E]
     NDArray wordMask = maskF.get(new NDIndex(":, 1:")).sub(1f).mul(100f); // [B, L-1]
     return new TextEmbeddings(global, local, wordMask);
   }

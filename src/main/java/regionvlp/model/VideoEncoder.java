@@ -2,6 +2,7 @@ package regionvlp.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
@@ -107,7 +108,7 @@ public final class VideoEncoder {
     tokens = tokens.add(temporal).reshape(b, (long) f * r, w); // [B, F*R, W]
     NDArray cls =
         p("cls_token").add(p("custom_pos_embed").get(new NDIndex(":, 0:1, :"))); // [1, 1, W]
-    NDArray x = NDArrays.concat(new ai.djl.ndarray.NDList(cls.broadcast(b, 1, w), tokens), 1); // [B, 1+F*R, W]
+    NDArray x = NDArrays.concat(new NDList(cls.broadcast(b, 1, w), tokens), 1); // [B, 1+F*R, W]
 
     NDArray keyMask = regionMask.sub(1f).mul(100f); // [B, F, R], 0 valid / -100 padded
     Attention.Masks masks = Attention.spaceMasks(keyMask); // built once, shared by all blocks
@@ -120,9 +121,9 @@ public final class VideoEncoder {
       h = Nn.gelu(Nn.linear(h, p(blk + "mlp.fc1.weight"), p(blk + "mlp.fc1.bias")));
       x = x.add(Nn.linear(h, p(blk + "mlp.fc2.weight"), p(blk + "mlp.fc2.bias")));
     }
-    NDArray out = Nn.linear(x, p("proj.weight"), null); // [B, 1+F*R, E]
-    NDArray global = out.get(new NDIndex(":, 0, :")); // [B, E]
-    NDArray local = out.get(new NDIndex(":, 1:, :")); // [B, F*R, E]
+    NDList out = Nn.linear(x, p("proj.weight"), null).split(new long[] {1}, 1); // [B, 1, E], [B, F*R, E]
+    NDArray global = out.get(0).reshape(b, -1); // [B, E]
+    NDArray local = out.get(1); // [B, F*R, E]
     return new VideoEmbeddings(global, local, keyMask.reshape(b, (long) f * r));
   }
 

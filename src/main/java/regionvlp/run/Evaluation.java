@@ -153,7 +153,8 @@ public final class Evaluation {
       if (scoring.rerankTop() > 0) {
         scores = RwaScores.rerank(g, videos.local(), texts.local(), rwa, manager, scoring.rerankTop());
       } else {
-        float[][] s = RwaScores.matrix(videos.local(), texts.local(), rwa, manager, 16, 64);
+        float[][] s = RwaScores.matrix(videos.local(), texts.local(), rwa, manager, RwaScores.VIDEO_CHUNK,
+            RwaScores.TEXT_CHUNK);
         scores = scoring.mode() == Scores.Mode.LOCAL ? Scores.localOnly(s)
             : scoring.faithfulOrientation() ? Scores.faithfulOrientation(g, s) : Scores.consistent(g, s);
       }

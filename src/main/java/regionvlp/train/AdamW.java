@@ -2,7 +2,12 @@ package regionvlp.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -101,7 +106,16 @@ public final class AdamW {
 
   /**
    * Applies one update with learning rate {@code lr} from the gradients the last backward pass left on
-   * the parameters, then zeroes them. Temporaries are closed before return.
+   * the parameters, then zeroes them.
+   *
+   * <p>The update is one fused pass over each parameter's memory, on Java threads through direct views of
+   * the engine's buffers: it reads p, g, m, v once and writes p, m, v and the zeroed g once. Done with
+   * engine ops it took some 29 passes over parameter-sized arrays and 5 temporaries per parameter (about
+   * 18 GB of memory traffic per step at the demovlp sizes, 153 M parameters). The arithmetic is the
+   * engine-op formula's, operation by operation in float32 (multiplies and adds rounded separately, no
+   * fused multiply-add): the moments are bit-identical to it, and the parameters agree to a few ulps,
+   * because Java's square root is correctly rounded and the engine's (MKL's vector math) is not
+   * ({@code AdamWTest}).
    */
   public void update(double lr) {
     step++;
@@ -109,20 +123,78 @@ public final class AdamW {
     double bc2 = 1 - Math.pow(beta2, step);
     // The step size folds both bias corrections in, as transformers.AdamW does.
     float stepSize = (float) (lr * Math.sqrt(bc2) / bc1);
-    try (NDScope ignored = new NDScope()) {
-      for (Map.Entry<String, NDArray> e : params.entrySet()) {
-        NDArray p = e.getValue();
-        NDArray g = p.getGradient();
-        NDArray mi = m.get(e.getKey());
-        NDArray vi = v.get(e.getKey());
-        mi.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-        vi.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
-        p.subi(mi.div(vi.sqrt().addi((float) eps)).muli(stepSize));
-        if (weightDecay != 0) {
-          p.subi(p.mul((float) (lr * weightDecay)));
-        }
-        regionvlp.model.Params.zeroGradient(p); // the next backward accumulates into it
+    Constants k = new Constants((float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2),
+        (float) eps, stepSize, weightDecay != 0, (float) (lr * weightDecay));
+    List<Chunk> chunks = new ArrayList<>();
+    List<NDArray> gradients = new ArrayList<>();
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      NDArray p = e.getValue();
+      NDArray g = p.getGradient();
+      gradients.add(g);
+      // Parameters, their gradients and the moments are contiguous (created dense, updated in place), so
+      // these are views of the engine's memory, not copies.
+      FloatBuffer pb = floats(p);
+      FloatBuffer gb = floats(g);
+      FloatBuffer mb = floats(m.get(e.getKey()));
+      FloatBuffer vb = floats(v.get(e.getKey()));
+      int n = Math.toIntExact(p.size());
+      for (int from = 0; from < n; from += CHUNK) {
+        chunks.add(new Chunk(pb, gb, mb, vb, from, Math.min(n, from + CHUNK)));
       }
+    }
+    try {
+      chunks.parallelStream().forEach(c -> c.apply(k, SCRATCH.get()));
+    } finally {
+      gradients.forEach(NDArray::close); // getGradient() made a handle each
+    }
+  }
+
+  /** Elements per unit of work: four 64 KB slices fit in a core's L2 cache. */
+  private static final int CHUNK = 16_384;
+
+  private static final ThreadLocal<float[][]> SCRATCH =
+      ThreadLocal.withInitial(() -> new float[][] {new float[CHUNK], new float[CHUNK], new float[CHUNK],
+          new float[CHUNK], new float[CHUNK]});
+
+  private static FloatBuffer floats(NDArray a) {
+    if (a.getDataType() != DataType.FLOAT32) {
+      throw new IllegalStateException(a.getName() + ": AdamW needs float32, found " + a.getDataType());
+    }
+    return a.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+  }
+
+  private record Constants(float b1, float c1, float b2, float c2, float eps, float stepSize, boolean decay,
+      float decayRate) {}
+
+  /** Elements [from, to) of one parameter. */
+  private record Chunk(FloatBuffer p, FloatBuffer g, FloatBuffer m, FloatBuffer v, int from, int to) {
+    void apply(Constants k, float[][] scratch) {
+      int n = to - from;
+      float[] tp = scratch[0];
+      float[] tg = scratch[1];
+      float[] tm = scratch[2];
+      float[] tv = scratch[3];
+      float[] zeros = scratch[4];
+      p.get(from, tp, 0, n);
+      g.get(from, tg, 0, n);
+      m.get(from, tm, 0, n);
+      v.get(from, tv, 0, n);
+      for (int i = 0; i < n; i++) {
+        float gi = tg[i];
+        float mi = tm[i] * k.b1 + gi * k.c1; // m.muli(b1).addi(g.mul(1 - b1))
+        float vi = tv[i] * k.b2 + gi * gi * k.c2; // v.muli(b2).addi(g.square().muli(1 - b2))
+        tm[i] = mi;
+        tv[i] = vi;
+        float pi = tp[i] - mi / ((float) Math.sqrt(vi) + k.eps) * k.stepSize; // p.subi(m.div(..).muli(..))
+        if (k.decay) {
+          pi = pi - pi * k.decayRate; // p.subi(p.mul(lr * wd))
+        }
+        tp[i] = pi;
+      }
+      p.put(from, tp, 0, n);
+      m.put(from, tm, 0, n);
+      v.put(from, tv, 0, n);
+      g.put(from, zeros, 0, n); // the next backward accumulates into it
     }
   }
 }

@@ -5,6 +5,10 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import regionvlp.model.Nn;
 
 /**
@@ -56,6 +60,51 @@ public final class RegionWordAlignment {
   }
 
   /**
+   * One side of the alignment, prepared once per call however many blocks it meets: unit vectors, their
+   * Gram matrix and the additive mask.
+   *
+   * @param unit unit vectors [n, S, E]
+   * @param gram unit-vector Gram matrices [n, S, S]
+   * @param mask additive mask [n, S] (0 real, -100 padded)
+   */
+  public record Side(NDArray unit, NDArray gram, NDArray mask) {
+    long count() {
+      return unit.getShape().get(0);
+    }
+
+    long slots() {
+      return unit.getShape().get(1);
+    }
+
+    /** The items at {@code indices} (int64 [k]), copied. */
+    Side gather(NDArray indices) {
+      NDIndex at = new NDIndex("{}", indices);
+      return new Side(unit.get(at), gram.get(at), mask.get(at));
+    }
+
+    /** Items [from, to) (views). */
+    Side rows(long from, long to) {
+      if (from == 0 && to == count()) {
+        return this;
+      }
+      String rows = from + ":" + to;
+      return new Side(unit.get(rows), gram.get(rows), mask.get(rows));
+    }
+  }
+
+  /**
+   * Unit vectors and Gram matrices of one side (regions of videos, or words of captions), in {@code
+   * vectors}' manager.
+   *
+   * @param vectors local embeddings [n, S, E]
+   * @param mask additive mask [n, S]
+   */
+  public static Side prepare(NDArray vectors, NDArray mask) {
+    NDArray unit = unit(vectors);
+    return new Side(unit, unit.matMul(unit.transpose(0, 2, 1)), mask);
+  }
+
+  /**
    * @param regions local video embeddings [Bv, R, E]
    * @param regionMask additive region mask [Bv, R] (0 real, -100 padded)
    * @param words local word embeddings [Bt, L, E]
@@ -63,77 +112,107 @@ public final class RegionWordAlignment {
    * @return S [Bv, Bt], indexed [video, caption], in {@code regions}' manager
    */
   public NDArray similarity(NDArray regions, NDArray regionMask, NDArray words, NDArray wordMask) {
-    NDList ab = directions(regions, regionMask, words, wordMask);
-    return ab.get(0).add(ab.get(1));
+    return similarity(prepare(regions, regionMask), prepare(words, wordMask));
   }
 
   /**
-   * The two directions separately; {@link #similarity} is their sum.
+   * S for every (video, caption) pair of two prepared sides, in blocks of videos x captions whose
+   * [videos, captions, R, L] tensors hold at most the block size. Small blocks, with each intermediate
+   * freed as soon as the next one exists, keep the working set in cache and let the allocator hand back
+   * the same memory; one large block per call came from fresh pages on every allocation, and the page
+   * faults dominated (quick-start training with the local term ran at 5 samples/s in one block and 15-25
+   * in blocks of videos, docs/RESULTS.md).
+   *
+   * @return S [Bv, Bt], in the regions' manager
+   */
+  public NDArray similarity(Side regions, Side words) {
+    long bv = regions.count();
+    long bt = words.count();
+    long pair = regions.slots() * words.slots();
+    long tb = Math.max(1, Math.min(bt, chunkElements / pair)); // captions per block
+    long vb = Math.max(1, Math.min(bv, chunkElements / (pair * tb))); // videos per block
+    if (vb == bv && tb == bt) {
+      return block(regions, words);
+    }
+    NDList rows = new NDList();
+    for (long v0 = 0; v0 < bv; v0 += vb) {
+      Side rv = regions.rows(v0, Math.min(bv, v0 + vb));
+      NDList cols = new NDList();
+      for (long t0 = 0; t0 < bt; t0 += tb) {
+        cols.add(block(rv, words.rows(t0, Math.min(bt, t0 + tb))));
+      }
+      rows.add(cols.size() == 1 ? cols.get(0) : NDArrays.concat(cols, 1));
+    }
+    return rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
+  }
+
+  /** Elements of one block's [videos, captions, R, L] tensors: 512 K floats, 2 MB. */
+  private static final long CHUNK_ELEMENTS = 512 * 1024L;
+
+  /**
+   * S of one block. Every full-size [videos, captions, R, L] intermediate is closed as soon as the next
+   * one is made ({@link #then}); under autograd this only drops our handle, the engine keeps what the
+   * backward pass needs.
+   */
+  private NDArray block(Side reg, Side wrd) {
+    NDList ab = blockDirections(reg, wrd);
+    NDArray sum = ab.get(0).add(ab.get(1));
+    ab.close();
+    return sum;
+  }
+
+  /**
+   * The two directions separately, in one block; {@link #similarity} is their sum. For tests and small
+   * inputs (the golden fixtures check A and B on their own).
    *
    * @return A (words attend over regions) and B (regions attend over words), each [Bv, Bt]
    */
   NDList directions(NDArray regions, NDArray regionMask, NDArray words, NDArray wordMask) {
-    long bv = regions.getShape().get(0);
-    long perVideo = words.getShape().get(0) * regions.getShape().get(1) * words.getShape().get(1);
-    long chunk = Math.max(1, chunkElements / perVideo);
-    if (bv <= chunk) {
-      return block(regions, regionMask, words, wordMask);
-    }
-    // Blocks of videos keep every [videos, captions, R, L] tensor small. Large tensors come from fresh
-    // mmap'd pages on every allocation, and the page faults dominated: quick-start training with the local
-    // term ran at 5 samples/s in one block and 15-25 samples/s in blocks (docs/RESULTS.md).
-    NDList a = new NDList();
-    NDList b = new NDList();
-    for (long v0 = 0; v0 < bv; v0 += chunk) {
-      String rows = v0 + ":" + Math.min(bv, v0 + chunk);
-      NDList ab = block(regions.get(rows), regionMask.get(rows), words, wordMask);
-      a.add(ab.get(0));
-      b.add(ab.get(1));
-    }
-    return new NDList(NDArrays.concat(a, 0), NDArrays.concat(b, 0));
+    return blockDirections(prepare(regions, regionMask), prepare(words, wordMask));
   }
 
-  /** Elements of one block's [videos, captions, R, L] tensors: 2M floats, 8 MB. */
-  private static final long CHUNK_ELEMENTS = 2_000_000L;
-
-  private NDList block(NDArray regions, NDArray regionMask, NDArray words, NDArray wordMask) {
-    long bv = regions.getShape().get(0);
-    long r = regions.getShape().get(1);
-    long e = regions.getShape().get(2);
-    long bt = words.getShape().get(0);
-    long l = words.getShape().get(1);
-    NDArray rn = unit(regions); // [Bv, R, E]
-    NDArray wn = unit(words); // [Bt, L, E]
+  private NDList blockDirections(Side reg, Side wrd) {
+    long bv = reg.count();
+    long r = reg.slots();
+    long e = reg.unit().getShape().get(2);
+    long bt = wrd.count();
+    long l = wrd.slots();
     // One GEMM for all pairs; a broadcast batched matmul would materialise [Bv, Bt, R, E] copies.
-    NDArray d = rn.reshape(bv * r, e).matMul(wn.reshape(bt * l, e).transpose()) // [Bv*R, Bt*L]
-        .reshape(bv, r, bt, l).transpose(0, 2, 1, 3); // [Bv, Bt, R, L]
+    NDArray d = scoped(() -> reg.unit().reshape(bv * r, e).matMul(wrd.unit().reshape(bt * l, e).transpose())
+        .reshape(bv, r, bt, l).transpose(0, 2, 1, 3)); // [Bv, Bt, R, L]
     NDArray s = Activation.leakyRelu(d, 0.1f); // [Bv, Bt, R, L]
-    NDArray m = regionMask.reshape(bv, 1, r, 1); // [Bv, 1, R, 1]
-    NDArray n = wordMask.reshape(1, bt, 1, l); // [1, Bt, 1, L]
+    NDArray m = reg.mask().reshape(bv, 1, r, 1); // [Bv, 1, R, 1]
+    NDArray n = wrd.mask().reshape(1, bt, 1, l); // [1, Bt, 1, L]
 
     // Direction A: each word attends over regions (softmax over axis 2).
-    NDArray sA = s.div(s.square().sum(new int[] {3}, true).sqrt().add(Nn.scalar(s, 1e-8f))); // over words
-    NDArray alpha = Nn.scale(sA.add(m).add(n), LAMBDA).softmax(2); // [Bv, Bt, R, L]
+    NDArray sA = s.div(norm(s, 3)); // normalised over words
+    NDArray alpha = then(then(then(then(sA, x -> x.add(m)), x -> x.add(n)), x -> Nn.scale(x, LAMBDA)),
+        x -> x.softmax(2)); // [Bv, Bt, R, L]
     NDArray beta = filter(alpha, 2, r); // [Bv, Bt, R, L]
-    NDArray num = beta.mul(d).sum(new int[] {2}); // [Bv, Bt, L]: w^_l . a_l
-    NDArray gramR = rn.matMul(rn.transpose(0, 2, 1)); // [Bv, R, R]
-    NDArray gBeta = gramR.matMul(beta.transpose(0, 2, 1, 3).reshape(bv, r, bt * l)) // [Bv, R, Bt*L]
-        .reshape(bv, r, bt, l).transpose(0, 2, 1, 3); // [Bv, Bt, R, L]
-    NDArray aNormSq = gBeta.mul(beta).sum(new int[] {2}); // [Bv, Bt, L]
+    NDArray num = then(beta.mul(d), x -> x.sum(new int[] {2})); // [Bv, Bt, L]: w^_l . a_l
+    NDArray aNormSq = scoped(() -> reg.gram().matMul(beta.transpose(0, 2, 1, 3).reshape(bv, r, bt * l))
+        .reshape(bv, r, bt, l).transpose(0, 2, 1, 3) // [Bv, Bt, R, L]: (G_R beta)
+        .mul(beta).sum(new int[] {2})); // [Bv, Bt, L]
+    beta.close();
     NDArray cosA = num.div(safeSqrt(aNormSq)); // [Bv, Bt, L]
-    NDArray wordValid = wordMask.gte(Nn.scalar(wordMask, -50f)).toType(DataType.FLOAT32, false).reshape(1, bt, l);
+    NDArray wordValid = wrd.mask().gte(Nn.scalar(wrd.mask(), -50f)).toType(DataType.FLOAT32, false)
+        .reshape(1, bt, l);
     NDArray a = validOnly ? maskedMean(cosA, wordValid) : cosA.mean(new int[] {2}); // [Bv, Bt]
 
     // Direction B: each region attends over words (softmax over axis 3).
-    NDArray gamma = regionToWord(s, m, n); // [Bv, Bt, R, L]
+    NDArray sB = s.div(norm(s, 2)); // normalised over regions
+    s.close();
+    NDArray gamma = then(then(then(then(sB, x -> x.add(n)), x -> x.add(m)), x -> Nn.scale(x, LAMBDA)),
+        x -> x.softmax(3)); // [Bv, Bt, R, L]
     NDArray delta = filter(gamma, 3, l); // [Bv, Bt, R, L]
-    NDArray numB = delta.mul(d).sum(new int[] {3}); // [Bv, Bt, R]: r^_k . c_k
-    NDArray gramW = wn.matMul(wn.transpose(0, 2, 1)); // [Bt, L, L]
-    NDArray deltaG = delta.transpose(1, 0, 2, 3).reshape(bt, bv * r, l).matMul(gramW) // [Bt, Bv*R, L]
-        .reshape(bt, bv, r, l).transpose(1, 0, 2, 3); // [Bv, Bt, R, L]
-    NDArray cNormSq = deltaG.mul(delta).sum(new int[] {3}); // [Bv, Bt, R]
+    NDArray numB = then(delta.mul(d), x -> x.sum(new int[] {3})); // [Bv, Bt, R]: r^_k . c_k
+    d.close();
+    NDArray cNormSq = scoped(() -> delta.transpose(1, 0, 2, 3).reshape(bt, bv * r, l).matMul(wrd.gram())
+        .reshape(bt, bv, r, l).transpose(1, 0, 2, 3) // [Bv, Bt, R, L]: (delta G_W)
+        .mul(delta).sum(new int[] {3})); // [Bv, Bt, R]
+    delta.close();
     NDArray cosB = numB.div(safeSqrt(cNormSq)); // [Bv, Bt, R]
-    NDArray regionValid = regionMask.gte(Nn.scalar(regionMask, -50f)).toType(DataType.FLOAT32, false)
+    NDArray regionValid = reg.mask().gte(Nn.scalar(reg.mask(), -50f)).toType(DataType.FLOAT32, false)
         .reshape(bv, 1, r);
     NDArray b = validOnly ? maskedMean(cosB, regionValid) : cosB.mean(new int[] {2}); // [Bv, Bt]
     return new NDList(a, b);
@@ -157,25 +236,52 @@ public final class RegionWordAlignment {
     long l = words.getShape().get(1);
     NDArray d = unit(regions).reshape(bv * r, e).matMul(unit(words).reshape(bt * l, e).transpose())
         .reshape(bv, r, bt, l).transpose(0, 2, 1, 3); // [Bv, Bt, R, L]
-    return regionToWord(Activation.leakyRelu(d, 0.1f), regionMask.reshape(bv, 1, r, 1),
-        wordMask.reshape(1, bt, 1, l));
+    NDArray s = Activation.leakyRelu(d, 0.1f);
+    NDArray sB = s.div(norm(s, 2)); // normalised over regions
+    return Nn.scale(sB.add(wordMask.reshape(1, bt, 1, l)).add(regionMask.reshape(bv, 1, r, 1)), LAMBDA)
+        .softmax(3);
   }
 
-  /** gamma = softmax over words of lambda (s normalised over regions + n + m), from s [Bv, Bt, R, L]. */
-  private static NDArray regionToWord(NDArray s, NDArray m, NDArray n) {
-    NDArray sB = s.div(s.square().sum(new int[] {2}, true).sqrt().add(Nn.scalar(s, 1e-8f))); // over regions
-    return Nn.scale(sB.add(n).add(m), LAMBDA).softmax(3);
+  /**
+   * Runs {@code body} in its own scope, which closes every array made inside (views and copies
+   * included) except the result; the result joins the enclosing scope.
+   */
+  private static NDArray scoped(Supplier<NDArray> body) {
+    NDArray out;
+    try (NDScope ignored = new NDScope()) {
+      out = body.get();
+      NDScope.unregister(out);
+    }
+    NDScope.register(out);
+    return out;
   }
 
-  /** The focal_equal filter along {@code axis} (size {@code count}), then renormalisation. */
+  /** {@code op(x)}, then closes {@code x}: for intermediates that nothing else holds. */
+  private static NDArray then(NDArray x, UnaryOperator<NDArray> op) {
+    NDArray y = op.apply(x);
+    x.close();
+    return y;
+  }
+
+  /** sqrt(sum of squares along {@code axis}) + 1e-8, kept as a size-1 axis. */
+  private static NDArray norm(NDArray s, int axis) {
+    return then(s.square(), x -> x.sum(new int[] {axis}, true)).sqrt().add(Nn.scalar(s, 1e-8f));
+  }
+
+  /**
+   * The focal_equal filter along {@code axis} (size {@code count}), then renormalisation. The original's
+   * test {@code count * w - sum(w) > 0} is written as {@code count * w > sum(w)}: for finite floats a
+   * rounded difference is positive exactly when the first operand is the larger, so the two select the
+   * same weights, with one pass fewer.
+   */
   private NDArray filter(NDArray weights, int axis, long count) {
     if (!focal) {
       return weights;
     }
-    NDArray keep = Nn.scale(weights, count).sub(weights.sum(new int[] {axis}, true))
-        .gt(Nn.scalar(weights, 0f)).toType(DataType.FLOAT32, false);
-    NDArray kept = weights.mul(keep);
-    return kept.div(kept.sum(new int[] {axis}, true));
+    NDArray keep = then(Nn.scale(weights, count), x -> x.gt(weights.sum(new int[] {axis}, true)));
+    NDArray kept = then(keep, k -> NDArrays.where(k, weights, Nn.scalar(weights, 0f)));
+    weights.close();
+    return then(kept, x -> x.div(x.sum(new int[] {axis}, true)));
   }
 
   private static NDArray unit(NDArray x) {

@@ -11,6 +11,11 @@ import regionvlp.model.Embedder;
  * that memory stays bounded (a chunk holds a few [videos, captions, F*R, L-1] tensors) for any gallery size.
  */
 public final class RwaScores {
+  /** Videos per block of {@link #matrix} in evaluation. */
+  public static final int VIDEO_CHUNK = 32;
+  /** Captions per block of {@link #matrix} in evaluation (each caption block is prepared once). */
+  public static final int TEXT_CHUNK = 1024;
+
   private RwaScores() {}
 
   /**
@@ -26,17 +31,18 @@ public final class RwaScores {
     int nt = texts.count();
     int e = videos.dim();
     float[][] s = new float[nv][nt];
-    for (int v0 = 0; v0 < nv; v0 += videoChunk) {
-      int bv = Math.min(videoChunk, nv - v0);
-      try (NDManager vm = manager.newSubManager()) {
-        NDArray vr = slice(vm, videos, v0, bv, e);
-        NDArray vmask = sliceMask(vm, videos, v0, bv);
-        for (int t0 = 0; t0 < nt; t0 += textChunk) {
-          int bt = Math.min(textChunk, nt - t0);
-          try (NDScope ignored = new NDScope(); NDManager tm = vm.newSubManager()) {
-            NDArray tw = slice(tm, texts, t0, bt, e);
-            NDArray tmask = sliceMask(tm, texts, t0, bt);
-            float[] block = rwa.similarity(vr, vmask, tw, tmask).toFloatArray(); // [bv, bt]
+    for (int t0 = 0; t0 < nt; t0 += textChunk) {
+      int bt = Math.min(textChunk, nt - t0);
+      try (NDManager tm = manager.newSubManager()) {
+        // Unit vectors and Gram matrices of this caption block, made once for every video block.
+        RegionWordAlignment.Side words = RegionWordAlignment.prepare(slice(tm, texts, t0, bt, e),
+            sliceMask(tm, texts, t0, bt));
+        for (int v0 = 0; v0 < nv; v0 += videoChunk) {
+          int bv = Math.min(videoChunk, nv - v0);
+          try (NDScope ignored = new NDScope(); NDManager vm = tm.newSubManager()) {
+            RegionWordAlignment.Side regions = RegionWordAlignment.prepare(slice(vm, videos, v0, bv, e),
+                sliceMask(vm, videos, v0, bv));
+            float[] block = rwa.similarity(regions, words).toFloatArray(); // [bv, bt]
             for (int i = 0; i < bv; i++) {
               System.arraycopy(block, i * bt, s[v0 + i], t0, bt);
             }
@@ -50,7 +56,9 @@ public final class RwaScores {
   /**
    * Two-stage scores: each caption's videos are ranked by G, and only its top K get the RWA term. The
    * returned matrix [nText][nVideo] holds G + S for those and G - 4 for the rest: S lies in [-2, 2] and G
-   * in [-1, 1], so re-scored videos stay above the others, which keep their G order.
+   * in [-1, 1], so re-scored videos stay above the others, which keep their G order. Both sides are
+   * prepared once (unit vectors and Gram matrices of every video and caption); each query gathers its K
+   * videos from them.
    */
   public static float[][] rerank(float[][] g, Embedder.LocalSet videos, Embedder.LocalSet texts,
       RegionWordAlignment rwa, NDManager manager, int k) {
@@ -59,27 +67,29 @@ public final class RwaScores {
     int top = Math.min(k, nv);
     int e = videos.dim();
     float[][] out = new float[nt][nv];
-    for (int i = 0; i < nt; i++) {
-      float[] row = g[i];
-      Integer[] order = new Integer[nv];
-      for (int j = 0; j < nv; j++) {
-        order[j] = j;
-        out[i][j] = row[j] - 4f;
-      }
-      java.util.Arrays.sort(order, (a, b) -> Float.compare(row[b], row[a]));
-      try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
-        int per = videos.slots() * e;
-        float[] vals = new float[top * per];
-        float[] mask = new float[top * videos.slots()];
-        for (int r = 0; r < top; r++) {
-          System.arraycopy(videos.values(), order[r] * per, vals, r * per, per);
-          System.arraycopy(videos.mask(), order[r] * videos.slots(), mask, r * videos.slots(), videos.slots());
+    try (NDManager sub = manager.newSubManager()) {
+      RegionWordAlignment.Side allVideos = RegionWordAlignment.prepare(slice(sub, videos, 0, nv, e),
+          sliceMask(sub, videos, 0, nv));
+      RegionWordAlignment.Side allTexts = RegionWordAlignment.prepare(slice(sub, texts, 0, nt, e),
+          sliceMask(sub, texts, 0, nt));
+      for (int i = 0; i < nt; i++) {
+        float[] row = g[i];
+        Integer[] order = new Integer[nv];
+        for (int j = 0; j < nv; j++) {
+          order[j] = j;
+          out[i][j] = row[j] - 4f;
         }
-        float[] s = rwa.similarity(sub.create(vals, new Shape(top, videos.slots(), e)),
-            sub.create(mask, new Shape(top, videos.slots())), slice(sub, texts, i, 1, e),
-            sliceMask(sub, texts, i, 1)).toFloatArray(); // [top, 1]
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(row[b], row[a]));
+        long[] picked = new long[top];
         for (int r = 0; r < top; r++) {
-          out[i][order[r]] = row[order[r]] + s[r];
+          picked[r] = order[r];
+        }
+        try (NDScope ignored = new NDScope()) {
+          float[] s = rwa.similarity(allVideos.gather(sub.create(picked)), allTexts.rows(i, i + 1))
+              .toFloatArray(); // [top, 1]
+          for (int r = 0; r < top; r++) {
+            out[i][order[r]] = row[order[r]] + s[r];
+          }
         }
       }
     }

@@ -2,6 +2,8 @@ package regionvlp.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
@@ -126,6 +128,18 @@ public final class TrainLoop {
     return lastEpochLoss;
   }
 
+  /**
+   * One optimiser step outside the epoch loop (the benchmark's unit of work): forward, loss, backward,
+   * clipping, then AdamW at learning rate {@code lr}.
+   *
+   * @return {loss, gradient norm before clipping}
+   */
+  public double[] step(HostBatch batch, double lr) {
+    double[] lossAndNorm = forwardBackward(batch);
+    optimizer.update(lr);
+    return lossAndNorm;
+  }
+
   /** Forward, loss, backward and clipping for one batch; returns {loss, gradient norm before clipping}. */
   private double[] forwardBackward(HostBatch batch) {
     try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
@@ -165,13 +179,12 @@ public final class TrainLoop {
 
   /** Global L2 norm of all gradients; scales them down to {@code clipGradNorm} when it is set and exceeded. */
   private double clipGradients() {
-    NDArray sq = null;
+    // Per-parameter L2 norms (one read of each gradient, no gradient-sized temporary), then their norm.
+    NDList norms = new NDList();
     for (NDArray p : model.params().all().values()) {
-      NDArray g = p.getGradient();
-      NDArray s = g.square().sum();
-      sq = sq == null ? s : sq.add(s);
+      norms.add(p.getGradient().norm());
     }
-    double norm = Math.sqrt(sq.getFloat());
+    double norm = NDArrays.stack(norms).norm().getFloat();
     if (cfg.clipGradNorm() > 0 && norm > cfg.clipGradNorm()) {
       float scale = (float) (cfg.clipGradNorm() / (norm + 1e-6));
       for (NDArray p : model.params().all().values()) {

@@ -18,7 +18,7 @@ import regionvlp.run.Json;
 
 /**
  * {@code features convert|verify}, training and evaluation from a store ({@code data.store}, {@code --store})
- * and {@code bench-io}, end to end on a tiny real SynthVid corpus.
+ * and {@code bench io}, end to end on a tiny real SynthVid corpus.
  */
 class FeatureStoreCliTest {
   @TempDir static Path dir;
@@ -128,7 +128,7 @@ class FeatureStoreCliTest {
 
   @Test
   void benchIoReportsBothSourcesAndThatTheyAgree() throws IOException {
-    CliTest.Result r = CliTest.run("bench-io", "--features", data.resolve("features").toString(), "--store",
+    CliTest.Result r = CliTest.run("bench", "io", "--features", data.resolve("features").toString(), "--store",
         store.toString(), "--clips", "6", "--passes", "1", "--json");
     assertThat(r.exit()).as(r.err()).isZero();
     JsonNode j = lastJson(r.out());
@@ -139,7 +139,7 @@ class FeatureStoreCliTest {
     assertThat(j.path("store").path("clipsPerSecond").asDouble()).isPositive();
     assertThat(j.path("speedup").asDouble()).isPositive();
 
-    CliTest.Result half = CliTest.run("bench-io", "--features", data.resolve("features").toString(), "--dtype",
+    CliTest.Result half = CliTest.run("bench", "io", "--features", data.resolve("features").toString(), "--dtype",
         "fp16", "--clips", "3", "--passes", "1", "--json");
     assertThat(half.exit()).as(half.err()).isZero();
     JsonNode h = lastJson(half.out());
