@@ -98,6 +98,7 @@ final class BenchSearchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--clients, --queries and --k must be >= 1, --recall and --warmup >= 0");
     }
     List<String> texts = captions == null ? DEFAULT_QUERIES : readTexts(captions);
+    SearchCommand.onePyTorchThread();
     Console console = new Console(System.err);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("index", index.toString());

@@ -53,6 +53,7 @@ final class SearchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Searcher.Request req = new Searcher.Request(String.join(" ", words), k, rerankTop, explain, method(method),
         candidates);
+    onePyTorchThread();
     try (NDManager root = NDManager.newBaseManager(); VideoSearch vs = VideoSearch.open(index, checkpoint, root)) {
       Searcher.Result r = vs.search(req);
       System.out.print(table(r));
@@ -61,6 +62,18 @@ final class SearchCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * Query encoding runs PyTorch on one intra-op thread unless {@code -Dai.djl.pytorch.num_threads} says
+   * otherwise. One short caption gains little from a second thread, and on a busy 2-core machine the
+   * spinning OpenMP workers made each encoding about 12x slower (docs/PERFORMANCE.md). Takes effect only
+   * before the engine starts in this JVM.
+   */
+  static void onePyTorchThread() {
+    if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_threads", "1");
+    }
   }
 
   static Searcher.Method method(String s) {

@@ -49,6 +49,7 @@ final class ServeCommand implements Callable<Integer> {
           + ">= 1");
     }
     Console console = new Console(System.err);
+    SearchCommand.onePyTorchThread();
     SearchServer.Limits d = SearchServer.Limits.defaults();
     SearchServer.Limits limits = new SearchServer.Limits(maxQueryChars, maxK, d.maxRerankTop(), d.maxUriChars(),
         d.maxCandidates());

@@ -154,6 +154,35 @@ class SearchCommandsTest {
   }
 
   @Test
+  void benchSearchDrivesConcurrentClientsAndMeasuresRecall() throws IOException {
+    SearchFixture.Setup s = SearchFixture.get();
+    CliTest.Result load = CliTest.run("bench", "search", "--index", s.index().toString(), "--clients", "3",
+        "--queries", "4", "--captions", s.testTsv().toString(), "--json");
+    assertThat(load.exit()).as(load.err()).isZero();
+    String[] lines = load.out().trim().split("\n");
+    JsonNode l = Json.MAPPER.readTree(lines[lines.length - 1]).path("load");
+    assertThat(l.path("requests").asInt()).isEqualTo(12);
+    assertThat(l.path("errors").asInt()).isZero();
+    assertThat(l.path("p99Millis").asDouble()).isGreaterThanOrEqualTo(l.path("p50Millis").asDouble());
+
+    // A beam of 100 over 40 videos visits them all: the graph must agree with exact search on every query.
+    CliTest.Result recall = CliTest.run("bench", "search", "--index", s.index().toString(), "--recall", "6",
+        "--warmup", "1", "--captions", s.testTsv().toString(), "--json");
+    assertThat(recall.exit()).as(recall.err()).isZero();
+    String[] rl = recall.out().trim().split("\n");
+    JsonNode r = Json.MAPPER.readTree(rl[rl.length - 1]).path("recall");
+    assertThat(r.path("queries").asInt()).isEqualTo(6);
+    assertThat(r.path("recall").asDouble()).isEqualTo(1.0);
+    assertThat(r.path("minRecall").asDouble()).isEqualTo(1.0);
+    assertThat(r.path("queryVectors").asText()).isEqualTo("text");
+
+    CliTest.Result far = CliTest.run("bench", "search", "--index", s.index().toString(), "--url",
+        "http://192.0.2.1:8080/", "--clients", "1", "--queries", "1");
+    assertThat(far.exit()).isEqualTo(2);
+    assertThat(far.err()).contains("--url must name a loopback address");
+  }
+
+  @Test
   void aCheckpointWithOtherWeightsIsRefused() throws IOException {
     SearchFixture.Setup s = SearchFixture.get();
     Path ckpt = s.run().resolve("checkpoints").resolve(Files.readString(s.run().resolve("checkpoints/last")).trim());

@@ -177,6 +177,90 @@ class RegionWordAlignmentTest {
     }
   }
 
+  /** Direction B's attention before the focal filter, naively: gamma[region][word] (see direction()). */
+  static double[][] naiveRegionAttention(double[][] regions, double[] regionMask, double[][] words,
+      double[] wordMask) {
+    int nr = regions.length;
+    int nw = words.length;
+    double[][] s = new double[nw][nr];
+    for (int k = 0; k < nw; k++) {
+      double ss = 0;
+      for (int l = 0; l < nr; l++) {
+        double d = dot(unit(words[k]), unit(regions[l]));
+        s[k][l] = d > 0 ? d : 0.1 * d;
+        ss += s[k][l] * s[k][l];
+      }
+      for (int l = 0; l < nr; l++) {
+        s[k][l] /= Math.sqrt(ss) + 1e-8; // over regions, for each word
+      }
+    }
+    double[][] gamma = new double[nr][nw];
+    for (int l = 0; l < nr; l++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < nw; k++) {
+        max = Math.max(max, 20 * (s[k][l] + wordMask[k] + regionMask[l]));
+      }
+      double z = 0;
+      for (int k = 0; k < nw; k++) {
+        gamma[l][k] = Math.exp(20 * (s[k][l] + wordMask[k] + regionMask[l]) - max);
+        z += gamma[l][k];
+      }
+      for (int k = 0; k < nw; k++) {
+        gamma[l][k] /= z;
+      }
+    }
+    return gamma;
+  }
+
+  @Test
+  void regionAttentionIsTheSoftmaxOverWordsOfDirectionB() {
+    SplittableRandom rnd = new SplittableRandom(SEED + 2);
+    float[] regions = uniform(rnd, BV * R * E);
+    float[] words = uniform(rnd, BT * L * E);
+    float[] rmask = new float[BV * R];
+    float[] wmask = new float[BT * L];
+    rmask[R - 1] = -100; // video 0's last region is padding
+    for (int l = 5; l < L; l++) {
+      wmask[l] = -100; // caption 0 has 5 real words
+    }
+    float[] got;
+    try (NDManager m = NDManager.newBaseManager()) {
+      got = new RegionWordAlignment(true, false).regionAttention(m.create(regions, new Shape(BV, R, E)),
+          m.create(rmask, new Shape(BV, R)), m.create(words, new Shape(BT, L, E)),
+          m.create(wmask, new Shape(BT, L))).toFloatArray(); // [BV, BT, R, L]
+    }
+    for (int v = 0; v < BV; v++) {
+      for (int t = 0; t < BT; t++) {
+        double[][] rv = new double[R][E];
+        double[] mv = new double[R];
+        double[][] wt = new double[L][E];
+        double[] nt = new double[L];
+        for (int k = 0; k < R; k++) {
+          for (int e = 0; e < E; e++) {
+            rv[k][e] = regions[(v * R + k) * E + e];
+          }
+          mv[k] = rmask[v * R + k];
+        }
+        for (int l = 0; l < L; l++) {
+          for (int e = 0; e < E; e++) {
+            wt[l][e] = words[(t * L + l) * E + e];
+          }
+          nt[l] = wmask[t * L + l];
+        }
+        double[][] want = naiveRegionAttention(rv, mv, wt, nt);
+        for (int k = 0; k < R; k++) {
+          for (int l = 0; l < L; l++) {
+            assertThat((double) got[((v * BT + t) * R + k) * L + l]).as("gamma[%d][%d][%d][%d]", v, t, k, l)
+                .isCloseTo(want[k][l], within(1e-5));
+          }
+          if (t == 0) {
+            assertThat(got[((v * BT) * R + k) * L + 6]).as("a padded word gets no attention").isLessThan(1e-6f);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void blocksOfVideosAndCaptionsGiveTheSameMatrixAsOneBlock() {
     SplittableRandom rnd = new SplittableRandom(SEED + 1);
