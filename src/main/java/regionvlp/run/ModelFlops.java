@@ -6,7 +6,7 @@ import regionvlp.model.VideoEncoderConfig;
 
 /**
  * Analytic matmul FLOPs of one training sample (docs/PERFORMANCE.md, "FLOPs"), counted as the benchmark of
- * the original code counts them ({@code ../shared/bench/bench_train.py}), so that both MFU figures use the
+ * the original code counts them (the reference PyTorch benchmark script {@code bench_train.py}, kept outside this repository), so that both MFU figures use the
  * same numerator. Two FLOPs per multiply-add; element-wise work is not counted. With T = F*N + 1 video
  * tokens, width d, MLP width m, S tokens, text width dt, FFN width ft, P the joint width, R = F*N region
  * slots, L = S - 1 word slots and B the batch:

@@ -27,7 +27,7 @@ import regionvlp.train.TrainLoop;
  * ({@link ModelFlops}), the GEMM peak measured through the engine in the same process, before and after the
  * steps ({@link GemmPeak}), MFU, and whether the number of live native arrays and the RSS stayed flat.
  *
- * <p>The batch mirrors the original-code benchmark's ({@code ../shared/bench/bench_train.py}):
+ * <p>The batch mirrors the original-code benchmark's (the reference PyTorch benchmark script {@code bench_train.py}, kept outside this repository):
  * ReLU(normal) features with uniform boxes, 1..N valid regions per frame, captions of 8..S tokens of random
  * word ids between [CLS] and [SEP], zero-padded.
  */
