@@ -103,27 +103,30 @@ public final class TrainBench {
         double[] rssMb = new double[o.steps()];
         long[] faults = new long[o.steps()];
         double[] cpuMs = new double[o.steps()];
+        double[] updateMs = new double[o.steps()];
         for (int i = 0; i < o.warmup() + o.steps(); i++) {
           long f0 = minorFaults();
           long c0 = cpuTicks();
           long t0 = System.nanoTime();
-          double[] lossNorm = loop.step(batch, LR);
+          TrainLoop.StepResult res = loop.step(batch, LR);
           double stepMs = (System.nanoTime() - t0) / 1e6;
-          if (!Double.isFinite(lossNorm[0])) {
-            throw new IllegalStateException("loss became " + lossNorm[0] + " at step " + (i + 1));
+          if (!Double.isFinite(res.loss())) {
+            throw new IllegalStateException("loss became " + res.loss() + " at step " + (i + 1));
           }
           int timed = i - o.warmup();
           if (timed >= 0) {
             ms[timed] = stepMs;
             faults[timed] = minorFaults() - f0;
             cpuMs[timed] = (cpuTicks() - c0) * 10.0; // USER_HZ = 100
-            losses.add(lossNorm[0]);
+            losses.add(res.loss());
+            updateMs[timed] = res.updateNanos() / 1e6;
             arrays[timed] = root.getManagedArrays().size();
             rssMb[timed] = status("VmRSS") / 1024.0;
           }
           if (o.steps() + o.warmup() <= 50 || (i + 1) % 50 == 0 || timed == o.steps() - 1) {
-            log.accept(String.format(Locale.ROOT, "step %d %s %.0f ms  loss %.4f  gradNorm %.3f",
-                i + 1, timed < 0 ? "warm-up" : "timed", stepMs, lossNorm[0], lossNorm[1]));
+            log.accept(String.format(Locale.ROOT, "step %d %s %.0f ms (AdamW %.0f ms)  loss %.4f  gradNorm %.3f",
+                i + 1, timed < 0 ? "warm-up" : "timed", stepMs, res.updateNanos() / 1e6, res.loss(),
+                res.gradNorm()));
           }
         }
         if (o.profile() != null) {
@@ -147,6 +150,9 @@ public final class TrainBench {
         double[] cs = cpuMs.clone();
         Arrays.sort(cs);
         out.put("cpuMsPerStep", round(cs[cs.length / 2], 0));
+        double[] us = updateMs.clone();
+        Arrays.sort(us);
+        out.put("adamWMsPerStep", round(us[us.length / 2], 1));
         out.put("steps", o.steps());
         out.put("warmup", o.warmup());
         out.put("lossFirst", round(losses.get(0), 4));
