@@ -183,6 +183,7 @@ public final class TrainBench {
     }
     out.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
     out.put("nativeMemory", NativeMemory.applied());
+    out.put("mklIntelPath", MklDispatch.intelPathForced());
     return out;
   }
 
@@ -226,10 +227,11 @@ public final class TrainBench {
     }
     long[] ids = new long[b * s];
     long[] textMask = new long[b * s];
+    int firstWord = vocab > 2000 ? 1000 : Math.min(103, vocab - 1); // BERT's word ids start near 1000
     for (int i = 0; i < b; i++) {
       int len = Math.min(s, 8 + rnd.nextInt(Math.max(1, s - 7)));
       for (int j = 0; j < len; j++) {
-        ids[i * s + j] = j == 0 ? 101 : j == len - 1 ? 102 : 1000 + rnd.nextInt(vocab - 1000);
+        ids[i * s + j] = j == 0 ? 101 : j == len - 1 ? 102 : firstWord + rnd.nextInt(vocab - firstWord);
         textMask[i * s + j] = 1;
       }
     }
