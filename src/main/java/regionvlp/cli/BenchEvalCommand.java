@@ -51,6 +51,10 @@ final class BenchEvalCommand implements Callable<Integer> {
       + "(default: 1024,2048,3072).")
   int[] gemmSizes = GemmPeak.SIZES;
 
+  @Option(names = "--profile", description = "Trace the full matrix with PyTorch's profiler into this chrome "
+      + "trace file (summarise with tools/profile_summary.py); use a small --videos/--texts.")
+  java.nio.file.Path profile;
+
   @Option(names = "--json", description = "Print one JSON object on the last line.")
   boolean json;
 
@@ -59,7 +63,7 @@ final class BenchEvalCommand implements Callable<Integer> {
     BenchCommand.threads(threads);
     Console console = new Console(System.err);
     Map<String, Object> r = EvalBench.run(new EvalBench.Options(videos, texts, frames, regions, words, dim,
-        rerankTop, skipFull, seed, gemmSizes), console::log);
+        rerankTop, skipFull, seed, gemmSizes, profile), console::log);
     System.out.println(String.format(Locale.ROOT,
         "RWA %d x %d: full %s s (GEMM-bound %s s, x%s); re-rank top %s: %s s", videos, texts,
         r.getOrDefault("fullSeconds", "-"), r.get("gemmBoundSeconds"), r.getOrDefault("fullOverGemmBound", "-"),

@@ -1,10 +1,12 @@
 package regionvlp.model;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -105,6 +107,20 @@ public final class Params implements AutoCloseable {
   public static void zeroGradient(NDArray param) {
     try (NDArray g = param.getGradient()) {
       g.set(new NDIndex("..."), 0f);
+    }
+  }
+
+  /**
+   * Gives parameter {@code name} a dense gradient buffer of zeros now, by one backward pass through
+   * {@code 0 * p}. A parameter whose first gradient is sparse (an embedding table looked up with a COO
+   * gradient) would otherwise keep a sparse gradient, which the optimiser cannot update in place; with a
+   * dense buffer present, the engine adds each sparse gradient into it.
+   */
+  public void denseGradient(String name) {
+    NDArray p = get(name);
+    try (NDManager sub = manager.newSubManager();
+        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      gc.backward(sub.zeros(new Shape()).mul(p).sum()); // first operand in sub: nothing lands on p's manager
     }
   }
 

@@ -48,6 +48,7 @@ public final class TextEncoder {
     this.hasHead = embedDim > 0;
     int w = cfg.width();
     params.normal(PREFIX + "embeddings.word_embeddings.weight", cfg.initStd(), cfg.vocabSize(), w);
+    params.denseGradient(PREFIX + "embeddings.word_embeddings.weight"); // its gradients are sparse (hidden)
     params.normal(PREFIX + "embeddings.position_embeddings.weight", cfg.initStd(), cfg.maxPositions(), w);
     params.constant(PREFIX + "embeddings.LayerNorm.weight", 1f, w);
     params.constant(PREFIX + "embeddings.LayerNorm.bias", 0f, w);
@@ -117,8 +118,12 @@ public final class TextEncoder {
     }
     NDArray maskF = mask.toType(DataType.FLOAT32, false); // [B, L]
     float eps = (float) cfg.layerNormEps();
+    // A sparse (COO) gradient: the backward yields one row per looked-up token, which the engine adds
+    // into the dense .grad in place. A dense gradient would allocate and zero the whole [vocab, W] table
+    // (94 MB at DistilBERT size) and add it to .grad on every step. The optimiser sees the same dense
+    // gradient either way.
     NDArray words = Embedding.embedding(ids, p(PREFIX + "embeddings.word_embeddings.weight"),
-        SparseFormat.DENSE).singletonOrThrow(); // [B, L, W]
+        SparseFormat.COO).singletonOrThrow(); // [B, L, W]
     NDArray pos = p(PREFIX + "embeddings.position_embeddings.weight").get(new NDIndex(":" + l)); // [L, W]
     NDArray h = Nn.layerNorm(words.add(pos), p(PREFIX + "embeddings.LayerNorm.weight"),
         p(PREFIX + "embeddings.LayerNorm.bias"), eps);

@@ -36,9 +36,10 @@ public final class EvalBench {
    * @param dim embedding width
    * @param rerankTop K of the two-stage run (0 = skip it)
    * @param skipFull skip the full matrix (only the re-ranked run)
+   * @param profile where to write a PyTorch profiler trace of the full matrix (chrome trace JSON), or null
    */
   public record Options(int videos, int texts, int frames, int regions, int words, int dim, int rerankTop,
-      boolean skipFull, long seed, int[] gemmSizes) {
+      boolean skipFull, long seed, int[] gemmSizes, java.nio.file.Path profile) {
     public Options {
       if (videos < 1 || texts < 1 || frames < 1 || regions < 1 || words < 1 || dim < 1) {
         throw new IllegalArgumentException("--videos, --texts, --frames, --regions, --words, --dim must be >= 1");
@@ -79,8 +80,17 @@ public final class EvalBench {
       out.put("gemmBoundSeconds", TrainBench.round(bound, 2));
       float[][] s = null;
       if (!o.skipFull()) {
+        if (o.profile() != null) {
+          ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
+        }
         long t0 = System.nanoTime();
-        s = RwaScores.matrix(videos, texts, rwa, root, RwaScores.VIDEO_CHUNK, RwaScores.TEXT_CHUNK);
+        try {
+          s = RwaScores.matrix(videos, texts, rwa, root, RwaScores.VIDEO_CHUNK, RwaScores.TEXT_CHUNK);
+        } finally {
+          if (o.profile() != null) {
+            ai.djl.pytorch.jni.JniUtils.stopProfile(o.profile().toAbsolutePath().toString());
+          }
+        }
         double sec = (System.nanoTime() - t0) / 1e9;
         log.accept(String.format(Locale.ROOT, "full %d x %d RWA: %.2f s (GEMM-bound %.2f s, ratio %.2f)",
             o.videos(), o.texts(), sec, bound, sec / bound));
@@ -105,6 +115,7 @@ public final class EvalBench {
       }
     }
     out.put("peakRssMb", Math.round(TrainBench.status("VmHWM") / 1024.0));
+    out.put("mklIntelPath", MklDispatch.intelPathForced());
     return out;
   }
 
@@ -131,7 +142,8 @@ public final class EvalBench {
     float[] mask = new float[n * slots];
     for (int i = 0; i < n; i++) {
       for (int g0 = 0; g0 < slots; g0 += group) {
-        int valid = minValid + rnd.nextInt(group - minValid + 1);
+        int least = Math.min(minValid, group);
+        int valid = least + rnd.nextInt(group - least + 1);
         for (int k = 0; k < group && g0 + k < slots; k++) {
           mask[i * slots + g0 + k] = k < valid ? 0f : -100f;
         }

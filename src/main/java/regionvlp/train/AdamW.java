@@ -157,8 +157,10 @@ public final class AdamW {
           new float[CHUNK], new float[CHUNK]});
 
   private static FloatBuffer floats(NDArray a) {
-    if (a.getDataType() != DataType.FLOAT32) {
-      throw new IllegalStateException(a.getName() + ": AdamW needs float32, found " + a.getDataType());
+    if (a.getDataType() != DataType.FLOAT32 || a.isSparse()) {
+      // A sparse array's buffer would be a dense copy, and writes to it would be lost.
+      throw new IllegalStateException(a.getName() + ": AdamW needs dense float32 arrays, found "
+          + a.getDataType() + (a.isSparse() ? " (sparse)" : ""));
     }
     return a.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
   }

@@ -128,16 +128,19 @@ public final class TrainLoop {
     return lastEpochLoss;
   }
 
+  /** What one {@link #step} did: the loss, the gradient norm before clipping, and where the time went. */
+  public record StepResult(double loss, double gradNorm, long forwardBackwardNanos, long updateNanos) {}
+
   /**
    * One optimiser step outside the epoch loop (the benchmark's unit of work): forward, loss, backward,
    * clipping, then AdamW at learning rate {@code lr}.
-   *
-   * @return {loss, gradient norm before clipping}
    */
-  public double[] step(HostBatch batch, double lr) {
+  public StepResult step(HostBatch batch, double lr) {
+    long t0 = System.nanoTime();
     double[] lossAndNorm = forwardBackward(batch);
+    long t1 = System.nanoTime();
     optimizer.update(lr);
-    return lossAndNorm;
+    return new StepResult(lossAndNorm[0], lossAndNorm[1], t1 - t0, System.nanoTime() - t1);
   }
 
   /** Forward, loss, backward and clipping for one batch; returns {loss, gradient norm before clipping}. */
