@@ -126,7 +126,7 @@ public final class VideoSearch implements Searcher, AutoCloseable {
   /** The query's unit embedding, encoded as {@link #search} encodes it. */
   public synchronized float[] encodeQuery(String query) {
     try (NDScope ignored = new NDScope(); NDManager sub = manager.newSubManager()) {
-      TokenizedCaptions tok = tokenizer.encode(List.of(query));
+      TokenizedCaptions tok = tokenizer.encode(List.of(query)).trimmed(); // global only: padding is idle work
       return Similarity.normalized(new Embedder(loaded.model(), sub, 1).captions(tok))[0];
     }
   }
@@ -147,8 +147,10 @@ public final class VideoSearch implements Searcher, AutoCloseable {
       TokenizedCaptions tok = tokenizer.encode(List.of(req.query()));
       List<String> tokens = tokenizer.tokens(req.query());
       Embedder text = new Embedder(loaded.model(), sub, 1);
+      // Word embeddings (re-ranking, explanations) need the padded length, whose slots RWA averages; the
+      // global embedding alone is the same without the padding, and cheaper.
       Embedder.Encoded enc = needLocal ? text.captionsWithLocal(tok)
-          : new Embedder.Encoded(text.captions(tok), null);
+          : new Embedder.Encoded(text.captions(tok.trimmed()), null);
       float[] q = Similarity.normalized(enc.global())[0];
       long t1 = System.nanoTime();
 

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import regionvlp.run.Json;
+import regionvlp.text.TokenizedCaptions;
 
 /**
  * The text tower against the ORIGINAL DemoVLP text path (showlab/DemoVLP model/model.py at fc5a31d:
@@ -103,6 +104,22 @@ class TextEncoderGoldenTest {
       assertClose(t.local().toFloatArray(), floats(g.path("local")), new long[] {captions, slots - 1, embed},
           "local (tokens 1.. after txt_proj)");
       assertThat(t.keyMask().toFloatArray()).as("word mask").containsExactly(floats(g.path("wordMask")));
+
+      // Search encodes global-only queries without their padding columns (TokenizedCaptions.trimmed): the
+      // original's global outputs, computed at full padded length, must come out of the trimmed input too.
+      // Captions 1 and 2 of the fixture (4 and 2 real tokens of 7) on their own; caption 0 fills all 7 slots.
+      long[] allIds = longs(g.path("ids"));
+      long[] allMask = longs(g.path("attentionMask"));
+      TokenizedCaptions padded = new TokenizedCaptions(captions - 1, slots,
+          java.util.Arrays.copyOfRange(allIds, slots, captions * slots),
+          java.util.Arrays.copyOfRange(allMask, slots, captions * slots));
+      TokenizedCaptions trimmed = padded.trimmed();
+      assertThat(trimmed.length()).as("longest of captions 1 and 2").isEqualTo(4);
+      TextEmbeddings tt = model.encodeText(m.create(trimmed.ids(), new Shape(captions - 1, 4)),
+          m.create(trimmed.mask(), new Shape(captions - 1, 4)));
+      float[] want = floats(g.path("global"));
+      assertClose(tt.global().toFloatArray(), java.util.Arrays.copyOfRange(want, embed, want.length),
+          new long[] {captions - 1, embed}, "global of captions 1-2 from their trimmed tokens");
     }
   }
 }
