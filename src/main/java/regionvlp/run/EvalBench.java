@@ -75,8 +75,8 @@ public final class EvalBench {
       log.accept(String.format(Locale.ROOT, "GEMM peak %.1f GFLOP/s", peak.gflops()));
       double bound = pairs * pairFlops / (peak.gflops() * 1e9);
       out.put("gemmPeakGflops", TrainBench.round(peak.gflops(), 1));
-      out.put("matmulGflop", TrainBench.round(pairs * pairFlops / 1e9, 1));
-      out.put("originalAlgorithmGflop", TrainBench.round(pairs * 8.0 * slots * o.words() * o.dim() / 1e9, 1));
+      out.put("matmulGflop", TrainBench.round(pairs * pairFlops / 1e9, 6));
+      out.put("originalAlgorithmGflop", TrainBench.round(pairs * 8.0 * slots * o.words() * o.dim() / 1e9, 6));
       out.put("gemmBoundSeconds", TrainBench.round(bound, 2));
       float[][] s = null;
       if (!o.skipFull()) {

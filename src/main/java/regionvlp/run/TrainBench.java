@@ -101,6 +101,7 @@ public final class TrainBench {
         List<Double> losses = new ArrayList<>();
         int[] arrays = new int[o.steps()];
         double[] rssMb = new double[o.steps()];
+        double[] heapMb = new double[o.steps()]; // the JVM heap's committed size: part of the RSS
         long[] faults = new long[o.steps()];
         double[] cpuMs = new double[o.steps()];
         double[] updateMs = new double[o.steps()];
@@ -122,6 +123,7 @@ public final class TrainBench {
             updateMs[timed] = res.updateNanos() / 1e6;
             arrays[timed] = root.getManagedArrays().size();
             rssMb[timed] = status("VmRSS") / 1024.0;
+            heapMb[timed] = Runtime.getRuntime().totalMemory() / 1048576.0;
           }
           if (o.steps() + o.warmup() <= 50 || (i + 1) % 50 == 0 || timed == o.steps() - 1) {
             log.accept(String.format(Locale.ROOT, "step %d %s %.0f ms (AdamW %.0f ms)  loss %.4f  gradNorm %.3f",
@@ -164,9 +166,10 @@ public final class TrainBench {
         fl.put("forward", round(flops.forward() / 1e9, 3));
         fl.put("train", round(flops.train() / 1e9, 3));
         out.put("gflopPerSample", fl);
-        out.put("achievedGflops", round(achieved, 1));
-        out.put("gemmPeakGflops", Map.of("before", round(peakBefore.gflops(), 1), "after",
-            round(peakAfter.gflops(), 1), "used", round(peak, 1)));
+        // Three decimals: tiny shapes (tests, smoke runs) measure well under 0.1 GFLOP/s.
+        out.put("achievedGflops", round(achieved, 3));
+        out.put("gemmPeakGflops", Map.of("before", round(peakBefore.gflops(), 3), "after",
+            round(peakAfter.gflops(), 3), "used", round(peak, 3)));
         out.put("mfu", round(achieved / peak, 3));
         out.put("peakRssMb", Math.round(status("VmHWM") / 1024.0));
         Map<String, Object> flat = new LinkedHashMap<>();
@@ -178,6 +181,16 @@ public final class TrainBench {
         flat.put("rssMbMid", Math.round(rssMb[rssMb.length / 2]));
         flat.put("rssMbLast", Math.round(rssMb[rssMb.length - 1]));
         flat.put("rssMbMax", Math.round(Arrays.stream(rssMb).max().getAsDouble()));
+        // After each tenth of the timed steps: where growth happens, and how much of it is the Java heap.
+        List<Long> rssTenths = new ArrayList<>();
+        List<Long> heapTenths = new ArrayList<>();
+        for (int tenth = 1; tenth <= 10; tenth++) {
+          int at = Math.max(0, (int) ((long) rssMb.length * tenth / 10) - 1);
+          rssTenths.add(Math.round(rssMb[at]));
+          heapTenths.add(Math.round(heapMb[at]));
+        }
+        flat.put("rssMbByTenth", rssTenths);
+        flat.put("jvmHeapCommittedMbByTenth", heapTenths);
         out.put("flatness", flat);
       }
     }
