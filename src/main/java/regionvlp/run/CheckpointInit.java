@@ -51,9 +51,9 @@ public final class CheckpointInit {
         return "temporal_embed: " + frames + " frame(s), as saved";
       }
       return savedFrames < frames
-          ? String.format(Locale.ROOT, "temporal_embed: inflated from %d to %d frames with zeros (frames %d..%d;"
-              + " frame%s 0..%d kept)", savedFrames, frames, savedFrames, frames - 1, savedFrames > 1 ? "s" : "",
-              savedFrames - 1)
+          ? String.format(Locale.ROOT, "temporal_embed: inflated from %d to %d frames with zeros (frames %d..%d"
+              + " zero, %s kept)", savedFrames, frames, savedFrames, frames - 1,
+              savedFrames == 1 ? "frame 0" : "frames 0.." + (savedFrames - 1))
           : String.format(Locale.ROOT, "temporal_embed: cut from %d to the first %d frames", savedFrames, frames);
     }
 
