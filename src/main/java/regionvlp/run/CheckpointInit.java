@@ -150,16 +150,16 @@ public final class CheckpointInit {
 
   private static void checkText(TextEncoderConfig saved, TextEncoderConfig now, Path file) {
     List<String> diffs = new ArrayList<>();
-    diff(diffs, "vocabSize", saved.vocabSize(), now.vocabSize());
-    diff(diffs, "width", saved.width(), now.width());
-    diff(diffs, "depth", saved.depth(), now.depth());
-    diff(diffs, "numHeads", saved.numHeads(), now.numHeads());
-    diff(diffs, "ffnDim", saved.ffnDim(), now.ffnDim());
-    diff(diffs, "maxPositions", saved.maxPositions(), now.maxPositions());
-    diff(diffs, "maxLength", saved.maxLength(), now.maxLength());
-    diff(diffs, "layerNormEps", saved.layerNormEps(), now.layerNormEps());
-    diff(diffs, "activation", saved.activation(), now.activation());
-    diff(diffs, "tokenizer", tokenizer(saved), tokenizer(now));
+    diff(diffs, "model.text.vocabSize", saved.vocabSize(), now.vocabSize());
+    diff(diffs, "model.text.width", saved.width(), now.width());
+    diff(diffs, "model.text.depth", saved.depth(), now.depth());
+    diff(diffs, "model.text.numHeads", saved.numHeads(), now.numHeads());
+    diff(diffs, "model.text.ffnDim", saved.ffnDim(), now.ffnDim());
+    diff(diffs, "model.text.maxPositions", saved.maxPositions(), now.maxPositions());
+    diff(diffs, "model.text.maxLength", saved.maxLength(), now.maxLength());
+    diff(diffs, "model.text.layerNormEps", saved.layerNormEps(), now.layerNormEps());
+    diff(diffs, "model.text.activation", saved.activation(), now.activation());
+    diff(diffs, "tokenizer (model.text.init, hfPath)", tokenizer(saved), tokenizer(now));
     if (!diffs.isEmpty()) {
       throw new InvalidInputFileException(file, "the text tower differs from the new config's: "
           + String.join(", ", diffs) + "; both towers are loaded from the checkpoint, so set model.text to the"
@@ -170,11 +170,11 @@ public final class CheckpointInit {
   private static void checkVideo(VideoEncoderConfig saved, VideoEncoderConfig now, Path file) {
     List<String> diffs = new ArrayList<>();
     // Shapes catch the sizes too, but not the head count, which splits the same weights differently.
-    diff(diffs, "numHeads", saved.numHeads(), now.numHeads());
-    diff(diffs, "numRegions", saved.numRegions(), now.numRegions());
+    diff(diffs, "model.video.numHeads", saved.numHeads(), now.numHeads());
+    diff(diffs, "model.video.numRegions", saved.numRegions(), now.numRegions());
     if (!diffs.isEmpty()) {
       throw new InvalidInputFileException(file, "the video tower differs from the new config's: "
-          + String.join(", ", diffs).replace("model.text.", "model.video."));
+          + String.join(", ", diffs));
     }
   }
 
@@ -185,7 +185,7 @@ public final class CheckpointInit {
 
   private static void diff(List<String> out, String key, Object saved, Object now) {
     if (!saved.equals(now)) {
-      out.add(String.format(Locale.ROOT, "model.text.%s: checkpoint %s, config %s", key, saved, now));
+      out.add(String.format(Locale.ROOT, "%s: checkpoint %s, config %s", key, saved, now));
     }
   }
 }

@@ -149,6 +149,15 @@ class RecipeChainTest {
     copyTree(pretrained, run);
     Map<String, float[]> finalWeights = ResumeAfterKillTest.weights(run.resolve("checkpoints/step-12"));
     Files.writeString(run.resolve("checkpoints/last"), "step-3\n");
+    // A changed CC3M split is refused before anything is touched.
+    Path edited = Files.createDirectories(dir.resolve("cc3m-edited"));
+    List<String> rows = new ArrayList<>(Files.readAllLines(cc3m.resolve("cc3m_training_success_full.tsv")));
+    rows.set(0, "an edited caption " + rows.get(0));
+    Files.write(edited.resolve("cc3m_training_success_full.tsv"), rows);
+    Result refused = run("train", "--resume", run.toString(), "--set", "data.secondary.trainMeta=" + edited);
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains(edited.toString()).contains("the secondary training split");
+    assertThat(run.resolve("checkpoints/step-12")).exists();
     Result r = run("train", "--resume", run.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.err()).contains("trained steps 4-12");
@@ -243,6 +252,10 @@ class RecipeChainTest {
         concat(tiny(), "--set", "model.text.depth=1")));
     assertThat(text.exit()).isEqualTo(1);
     assertThat(text.err()).contains("model.text.depth: checkpoint 2, config 1");
+    Result heads = run(concat(concat(base, "--out", dir.resolve("never-3").toString()),
+        concat(tiny(), "--set", "model.video.numHeads=2")));
+    assertThat(heads.exit()).isEqualTo(1);
+    assertThat(heads.err()).contains("model.video.numHeads: checkpoint 4, config 2");
     assertThat(dir.resolve("never-1")).doesNotExist();
     assertThat(dir.resolve("never-2")).doesNotExist();
   }
