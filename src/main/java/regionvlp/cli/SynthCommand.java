@@ -15,6 +15,7 @@ import regionvlp.data.synth.SynthVid;
     footer = {"", "Examples:",
         "  regionvlp synth --out data/synthvid --feature-dim 64",
         "  regionvlp synth --out data/msrvtt-synth --layout msrvtt --feature-dim 64",
+        "  regionvlp synth --out data/webvid-synth --layout webvid --feature-dim 64",
         "  regionvlp synth --out data/vg --vocab objects_vocab.txt --feature-dim 2048 --compressed"})
 final class SynthCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Output folder (features/, train.tsv, val.tsv, test.tsv or the MSR-VTT files, synth.json).")
@@ -24,7 +25,10 @@ final class SynthCommand implements Callable<Integer> {
 
   @Option(names = "--layout", description = "folder (features/<id>/<k>.npz + train/val/test.tsv) or msrvtt "
       + "(Frozen-in-Time's MSR-VTT layout: annotation/MSR_VTT.json, jsfusion lists and caption index, "
-      + "features/videoN/<k>.npz; read it with --dataset msrvtt). Default: ${DEFAULT-VALUE}.")
+      + "features/videoN/<k>.npz; read it with --dataset msrvtt), webvid (features/{train,val}/<page_dir>/<videoid>/"
+      + "<k>.npz + webvid_{training,validation}_success_full.tsv) or cc3m (frame 0 of each video as the image:"
+      + " features/{train,val}/<bucket>/<id>_1.npz + cc3m_{training,validation}_success_full.tsv). Default:"
+      + " ${DEFAULT-VALUE}.")
   String layout = "folder";
 
   @Override
@@ -32,7 +36,10 @@ final class SynthCommand implements Callable<Integer> {
     SynthVid.Layout l = switch (layout) {
       case "folder" -> SynthVid.Layout.FOLDER;
       case "msrvtt" -> SynthVid.Layout.MSRVTT;
-      default -> throw new IllegalArgumentException("--layout must be folder or msrvtt, found '" + layout + "'");
+      case "webvid" -> SynthVid.Layout.WEBVID;
+      case "cc3m" -> SynthVid.Layout.CC3M;
+      default -> throw new IllegalArgumentException("--layout must be folder, msrvtt, webvid or cc3m, found '"
+          + layout + "'");
     };
     SynthReport r = generate(options.toConfig(2048), out, new Console(System.err), l);
     System.out.print(summary(r));

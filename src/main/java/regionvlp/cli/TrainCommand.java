@@ -19,11 +19,14 @@ import regionvlp.run.Training;
         "  regionvlp train --resume runs/r1      # after a crash or kill: continues from checkpoints/last",
         "  regionvlp train --config demovlp-pretrain --init-video-from jx_vit_base_p16_224-80ecf9dd.pth \\",
         "      --set data.features=DATA/features --set data.trainMeta=DATA/train.tsv --out runs/pt",
-        "  regionvlp train --config demovlp-finetune --set data.dataset=msrvtt --set data.features=FEATURES \\",
+        "  regionvlp train --config pretrain-webvid-cc3m --set data.features=WEBVID --set data.trainMeta=META \\",
+        "      --set data.secondary.features=CC3M --set data.secondary.trainMeta=META --out runs/pt",
+        "  regionvlp train --config finetune-msrvtt --init-from runs/pt --set data.features=FEATURES \\",
         "      --set data.trainMeta=MSRVTT --set data.valMeta=MSRVTT --out runs/ft"})
 final class TrainCommand implements Callable<Integer> {
   @Option(names = "--config",
-      description = "Preset (quickstart, demovlp-pretrain, demovlp-finetune) or JSON file; "
+      description = "Preset (quickstart, demovlp-pretrain, demovlp-finetune, pretrain-webvid-cc3m,"
+          + " finetune-{msrvtt,didemo,msvd,lsmdc}, synthvid-pretrain, synthvid-finetune-msrvtt) or JSON file; "
           + "a file may name its base preset under \"preset\". Required unless --resume.")
   String config;
 
@@ -40,6 +43,13 @@ final class TrainCommand implements Callable<Integer> {
           + "(.pth, .npz or .safetensors; e.g. jx_vit_base_p16_224-80ecf9dd.pth, as the paper does). "
           + "Needs model.video.width and mlpDim to match the ViT (768 and 3072 for ViT-B/16).")
   Path initVideoFrom;
+
+  @Option(names = "--init-from", paramLabel = "CHECKPOINT",
+      description = "Fine-tune: initialise both towers from a regionvlp checkpoint folder or run directory"
+          + " (e.g. a pre-training run). Its temporal embedding is inflated with zeros to model.video.maxFrames"
+          + " (frame 0 keeps its vector); every other tensor must have the config's shape, and the text tower"
+          + " and tokenizer must match.")
+  Path initFrom;
 
   @Option(names = "--resume", paramLabel = "RUNDIR", description = "Continue the run in RUNDIR from the"
       + " checkpoint checkpoints/last names, with the run's own config.json, to its configured end. The"
@@ -78,6 +88,10 @@ final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--init-video-from initialises a new run; --resume continues from its"
             + " checkpoint, so drop --init-video-from");
       }
+      if (initFrom != null) {
+        throw new IllegalArgumentException("--init-from initialises a new run; --resume continues from its"
+            + " checkpoint, so drop --init-from");
+      }
       if (faithfulSampling || faithfulHeaderSkip) {
         throw new IllegalArgumentException("--resume continues with the run's own data settings; drop"
             + " --faithful-sampling / --faithful-header-skip");
@@ -87,7 +101,7 @@ final class TrainCommand implements Callable<Integer> {
       if (config == null || out == null) {
         throw new IllegalArgumentException("train needs --config and --out (or --resume RUNDIR)");
       }
-      r = Training.run(ConfigLoader.load(config, all), out, console::log, progress, initVideoFrom);
+      r = Training.run(ConfigLoader.load(config, all), out, console::log, progress, initVideoFrom, initFrom);
     }
     System.out.println("run directory: " + r.runDir());
     System.out.println("checkpoint:    " + r.checkpoint());

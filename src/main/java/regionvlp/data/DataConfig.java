@@ -23,6 +23,8 @@ import regionvlp.data.datasets.Datasets;
  *     original's choice (MSVD: the first caption only, G15)
  * @param store a feature store folder ({@code features convert}) to read clips from instead of the npz tree
  *     under {@code features}, or empty
+ * @param secondary the second training source of pre-training (METHOD.md 4.1: CC3M beside WebVid), whose
+ *     batches alternate with this config's ({@link Secondary}); {@link Secondary#NONE} for one source
  */
 public record DataConfig(
     String dataset,
@@ -36,7 +38,8 @@ public record DataConfig(
     int loaderThreads,
     double maxBadFraction,
     boolean allCaptions,
-    String store) {
+    String store,
+    Secondary secondary) {
   public DataConfig {
     if (!Datasets.exists(dataset)) {
       throw new IllegalArgumentException("data.dataset must be one of " + Datasets.names() + ", found '"
@@ -58,5 +61,44 @@ public record DataConfig(
     trainMeta = trainMeta == null ? "" : trainMeta;
     valMeta = valMeta == null ? "" : valMeta;
     store = store == null ? "" : store;
+    secondary = secondary == null ? Secondary.NONE : secondary;
+  }
+
+  /** Whether training alternates batches of two sources. */
+  public boolean alternates() {
+    return !secondary.dataset().isEmpty();
+  }
+
+  /**
+   * The second training source, read with the primary's frame count, region count, sampler, header policy
+   * and bad-item limit. Pre-training uses it for CC3M (images as 1-frame videos) beside WebVid; each
+   * iteration then takes one optimiser step on a primary batch and one on a secondary batch.
+   *
+   * @param dataset its reader ({@link Datasets}), or empty for no second source
+   * @param features its features root (not read when {@code store} is set)
+   * @param trainMeta its training metadata, file or folder
+   * @param store its feature store folder, or empty
+   */
+  public record Secondary(String dataset, String features, String trainMeta, String store) {
+    /** No second source. */
+    public static final Secondary NONE = new Secondary("", "", "", "");
+
+    public Secondary {
+      dataset = dataset == null ? "" : dataset;
+      features = features == null ? "" : features;
+      trainMeta = trainMeta == null ? "" : trainMeta;
+      store = store == null ? "" : store;
+      if (!dataset.isEmpty() && !Datasets.exists(dataset)) {
+        throw new IllegalArgumentException("data.secondary.dataset must be empty (one source) or one of "
+            + Datasets.names() + ", found '" + dataset + "'");
+      }
+    }
+
+    /** The config a secondary source is read with: the primary's, with this source's dataset and paths. */
+    public DataConfig asPrimary(DataConfig primary) {
+      return new DataConfig(dataset, features, trainMeta, "", primary.numFrames(), primary.numRegions(),
+          primary.faithfulSampling(), primary.faithfulHeaderSkip(), primary.loaderThreads(),
+          primary.maxBadFraction(), primary.allCaptions(), store, NONE);
+    }
   }
 }

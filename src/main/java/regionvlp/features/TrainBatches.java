@@ -104,8 +104,16 @@ public final class TrainBatches implements AutoCloseable {
    * @param firstBatch the batch to start at (0, or later when resuming)
    */
   public Iterator<HostBatch> epoch(int epoch, int firstBatch) {
+    return epoch(epoch, firstBatch, batchesPerEpoch());
+  }
+
+  /**
+   * As {@link #epoch(int, int)}, ending before batch {@code endBatch} (an epoch capped by
+   * {@code train.maxSamplesPerEpoch} or by a shorter source it alternates with).
+   */
+  public Iterator<HostBatch> epoch(int epoch, int firstBatch, int endBatch) {
     int[] perm = order(epoch);
-    int total = batchesPerEpoch();
+    int total = Math.min(endBatch, batchesPerEpoch());
     ArrayDeque<Future<HostBatch>> queue = new ArrayDeque<>();
     return new Iterator<>() {
       int next = firstBatch; // next batch to submit
@@ -197,6 +205,15 @@ public final class TrainBatches implements AutoCloseable {
       }
     }
     return new HostBatch(batchSize, f, n, dim, regions, mask, l, ids, tmask);
+  }
+
+  /**
+   * The seed of source {@code index} of a run seeded with {@code seed}: the seed itself for the first source
+   * (so single-source runs are unchanged), a derived one for the others, so that two sources never share
+   * their order and sampling streams.
+   */
+  public static long sourceSeed(long seed, int index) {
+    return index == 0 ? seed : mix(seed, -7, index);
   }
 
   static long mix(long seed, long a, long b) {

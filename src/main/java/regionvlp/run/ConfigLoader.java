@@ -28,7 +28,9 @@ import regionvlp.model.TextEncoderConfig;
  */
 public final class ConfigLoader {
   /** Presets shipped with the code, under {@code regionvlp/presets/NAME.json}. */
-  public static final List<String> PRESETS = List.of("quickstart", "demovlp-pretrain", "demovlp-finetune");
+  public static final List<String> PRESETS = List.of("quickstart", "demovlp-pretrain", "demovlp-finetune",
+      "pretrain-webvid-cc3m", "finetune-msrvtt", "finetune-didemo", "finetune-msvd", "finetune-lsmdc",
+      "synthvid-pretrain", "synthvid-finetune-msrvtt");
 
   private ConfigLoader() {}
 
@@ -162,10 +164,23 @@ public final class ConfigLoader {
   /**
    * Fills keys added after a config was written (run directories and checkpoints keep their resolved
    * config): {@code data.maxBadFraction} (0.01) and {@code data.allCaptions} (false), both the behaviour of
-   * the code that wrote them for clean data, and {@code data.store} (empty: clips from the npz tree).
+   * the code that wrote them for clean data, {@code data.store} (empty: clips from the npz tree),
+   * {@code data.secondary} (no second source) and {@code train.maxSamplesPerEpoch} (0: no cap), both of
+   * which the code before them had no notion of.
    */
   static void upgrade(JsonNode tree) {
+    if (tree instanceof ObjectNode root && root.get("train") instanceof ObjectNode train
+        && !train.has("maxSamplesPerEpoch")) {
+      train.put("maxSamplesPerEpoch", 0);
+    }
     if (tree instanceof ObjectNode root && root.get("data") instanceof ObjectNode data) {
+      if (!data.has("secondary")) {
+        ObjectNode none = data.putObject("secondary");
+        none.put("dataset", "");
+        none.put("features", "");
+        none.put("trainMeta", "");
+        none.put("store", "");
+      }
       if (!data.has("maxBadFraction")) {
         data.put("maxBadFraction", 0.01);
       }

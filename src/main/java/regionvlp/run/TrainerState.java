@@ -21,9 +21,15 @@ package regionvlp.run;
  * @param epochSteps how many steps that sum covers
  * @param seed the run's seed
  * @param trainDataSha256 hash of the training split's video ids and captions, in row order
+ * @param secondaryDataSha256 the same for the second source's training split when batches alternate
+ *     ({@code data.secondary}), else null
+ * @param nextSource the dataset whose batch step {@code step + 1} reads (with two sources, even batches of an
+ *     epoch are the primary's and odd ones the secondary's); informative, the position follows from
+ *     {@code batchInEpoch}
  */
 public record TrainerState(String format, long step, int epoch, int batchInEpoch, int batchesPerEpoch,
-    long totalSteps, double lastLr, double epochLossSum, int epochSteps, long seed, String trainDataSha256) {
+    long totalSteps, double lastLr, double epochLossSum, int epochSteps, long seed, String trainDataSha256,
+    String secondaryDataSha256, String nextSource) {
   /** Format tag of this record. */
   public static final String FORMAT = "regionvlp-trainer-state-1";
 

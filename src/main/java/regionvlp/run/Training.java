@@ -25,6 +25,7 @@ import regionvlp.data.datasets.ReadOptions;
 import regionvlp.data.datasets.SplitIndex;
 import regionvlp.features.ClipDataset;
 import regionvlp.features.FrameSampler;
+import regionvlp.features.InterleavedBatches;
 import regionvlp.features.TrainBatches;
 import regionvlp.model.DualEncoder;
 import regionvlp.model.HfTextCheckpoint;
@@ -51,7 +52,8 @@ public final class Training {
    * a trained weight; any other change would give a model that no uninterrupted run gives.
    */
   public static final List<String> RESUME_OVERRIDES = List.of("data.features", "data.trainMeta",
-      "data.valMeta", "data.loaderThreads", "train.logEvery", "train.checkpointEvery");
+      "data.valMeta", "data.loaderThreads", "data.secondary.features", "data.secondary.trainMeta",
+      "train.logEvery", "train.checkpointEvery");
 
   private Training() {}
 
@@ -70,6 +72,34 @@ public final class Training {
    * store they read from (null for the npz tree), closed with them.
    */
   private record Splits(ClipDataset train, ClipDataset val, TokenizedCaptions captions, String trainSha256,
+      FeatureStore store, Secondary secondary) implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        if (secondary != null) {
+          secondary.close();
+        }
+      } finally {
+        if (store != null) {
+          store.close();
+        }
+      }
+    }
+
+    /** All bad items found so far, of both sources. */
+    List<DataFault> skipped() {
+      List<DataFault> out = new ArrayList<>(train.excluded());
+      out.addAll(train.discoveredBad());
+      if (secondary != null) {
+        out.addAll(secondary.train().excluded());
+        out.addAll(secondary.train().discoveredBad());
+      }
+      return out;
+    }
+  }
+
+  /** The second training source ({@code data.secondary}): its split, captions, fingerprint and store. */
+  private record Secondary(String dataset, ClipDataset train, TokenizedCaptions captions, String trainSha256,
       FeatureStore store) implements AutoCloseable {
     @Override
     public void close() {
@@ -97,16 +127,39 @@ public final class Training {
    */
   public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log, Progress progress,
       Path initVideoFrom) {
+    return run(cfg, out, log, progress, initVideoFrom, null);
+  }
+
+  /**
+   * As {@link #run(ExperimentConfig, Path, Consumer, Progress, Path)}, optionally starting from a regionvlp
+   * checkpoint.
+   *
+   * @param initFrom a checkpoint folder or run directory whose weights initialise both towers (fine-tuning
+   *     from a pre-trained checkpoint, METHOD.md 4.2: the temporal embedding is zero-inflated to
+   *     {@code model.video.maxFrames}; {@link CheckpointInit}), or null; recorded in metrics.jsonl
+   */
+  public static Result run(ExperimentConfig cfg, Path out, Consumer<String> log, Progress progress,
+      Path initVideoFrom, Path initFrom) {
+    if (initVideoFrom != null && initFrom != null) {
+      throw new IllegalArgumentException("--init-from loads both towers from a checkpoint; drop --init-video-from");
+    }
     long t0 = System.nanoTime();
     // The model is built before the run folder exists, so a bad --init-video-from file leaves nothing behind.
+    CheckpointInit.Report[] init = {null};
     try (Splits data = openSplits(cfg, log);
         NDManager root = NDManager.newBaseManager();
-        DualEncoder model = initialModel(cfg, root, initVideoFrom, log);
+        DualEncoder model = initFrom != null ? fromCheckpoint(cfg, root, initFrom, log, init)
+            : initialModel(cfg, root, initVideoFrom, log);
         RunDir run = RunDir.create(out, cfg)) {
       if (initVideoFrom != null) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("initVideoFrom", initVideoFrom.toAbsolutePath().toString());
         r.put("sha256", Provenance.sha256(initVideoFrom));
+        run.log(r);
+      }
+      if (init[0] != null) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("initFrom", init[0].toJson());
         run.log(r);
       }
       TrainLoop loop = new TrainLoop(model, cfg.train(), cfg.loss(), root);
@@ -153,6 +206,12 @@ public final class Training {
     if (!data.trainSha256().equals(state.trainDataSha256())) {
       throw new InvalidInputFileException(Path.of(cfg.data().trainMeta()), "the training split differs from"
           + " the one " + ckpt + " was trained on (its video ids or captions changed): resuming would not"
+          + " continue the same run");
+    }
+    String secondarySha = data.secondary() == null ? null : data.secondary().trainSha256();
+    if (!java.util.Objects.equals(secondarySha, state.secondaryDataSha256())) {
+      throw new InvalidInputFileException(Path.of(cfg.data().secondary().trainMeta()), "the secondary training"
+          + " split (data.secondary) differs from the one " + ckpt + " was trained on: resuming would not"
           + " continue the same run");
     }
     Provenance provenance = Provenance.read(runDir.resolve("provenance.json")).withResume(
@@ -214,7 +273,13 @@ public final class Training {
     ObjectNode tree = Json.MAPPER.valueToTree(cfg);
     for (String key : RESUME_OVERRIDES) {
       String[] parts = key.split("\\.");
-      ((ObjectNode) tree.path(parts[0])).remove(parts[1]);
+      JsonNode node = tree;
+      for (int i = 0; i < parts.length - 1; i++) {
+        node = node.path(parts[i]);
+      }
+      if (node instanceof ObjectNode obj) {
+        obj.remove(parts[parts.length - 1]);
+      }
     }
     return tree;
   }
@@ -268,7 +333,42 @@ public final class Training {
               + " %s sampler%s", train.numVideos(), train.numCaptions(), data.trainMeta(), data.dataset(),
           data.numFrames(), data.numRegions(), data.faithfulSampling() ? "faithful" : "corrected",
           train.excluded().isEmpty() ? "" : "; skipped " + train.excluded().size() + " bad items up front"));
-      return new Splits(train, val, tok, fingerprint(train), store);
+      Secondary secondary = data.alternates() ? openSecondary(cfg, log) : null;
+      return new Splits(train, val, tok, fingerprint(train), store, secondary);
+    } catch (RuntimeException | Error e) {
+      if (store != null) {
+        store.close();
+      }
+      throw e;
+    }
+  }
+
+  /** Opens {@code data.secondary} with the primary's frame count, regions, sampler and bad-item policy. */
+  private static Secondary openSecondary(ExperimentConfig cfg, Consumer<String> log) {
+    DataConfig data = cfg.data().secondary().asPrimary(cfg.data());
+    String prefix = "train (secondary " + data.dataset() + "): ";
+    if (data.trainMeta().isEmpty()) {
+      throw new IllegalArgumentException("data.secondary.trainMeta is not set: give it in the config or with"
+          + " --set data.secondary.trainMeta=PATH (or --set data.secondary.dataset= for one source)");
+    }
+    if (data.store().isEmpty() && data.features().isEmpty()) {
+      throw new IllegalArgumentException("data.secondary.features is not set: give it in the config or with"
+          + " --set data.secondary.features=PATH (or data.secondary.store)");
+    }
+    FeatureStore store = openStore(data, log);
+    try {
+      DatasetReader reader = Datasets.reader(data.dataset());
+      ClipDataset train = ClipDataset.open(index(reader, data, data.trainMeta(), "train", store), data.numFrames(),
+          cfg.model().video().featureDim(), data.numRegions(), data.faithfulSampling(),
+          ClipDataset.BadItems.skip(data.maxBadFraction(), s -> log.accept(prefix + s)));
+      TokenizedCaptions tok;
+      try (CaptionTokenizer tokenizer = PretrainedText.tokenizer(cfg.model().text())) {
+        tok = tokenizer.encode(train.captions());
+      }
+      log.accept(String.format(Locale.ROOT, "%s%d videos, %d captions from %s%s", prefix, train.numVideos(),
+          train.numCaptions(), data.trainMeta(), train.excluded().isEmpty() ? ""
+              : "; skipped " + train.excluded().size() + " bad items up front"));
+      return new Secondary(data.dataset(), train, tok, fingerprint(train), store);
     } catch (RuntimeException | Error e) {
       if (store != null) {
         store.close();
@@ -317,16 +417,31 @@ public final class Training {
   private static Result train(ExperimentConfig cfg, Splits data, RunDir run, DualEncoder model, TrainLoop loop,
       NDManager root, TrainerState resumed, Consumer<String> log, Progress progress, long t0) {
     DataConfig dc = cfg.data();
-    try (TrainBatches batches = new TrainBatches(data.train(), data.captions(), cfg.train().batchSize(),
-        new FrameSampler(FrameSampler.Mode.RAND, dc.faithfulSampling()), cfg.train().seed(),
-        dc.loaderThreads())) {
+    try (InterleavedBatches batches = batches(cfg, data)) {
       int perEpoch = batches.batchesPerEpoch();
       long total = (long) perEpoch * cfg.train().epochs();
       if (resumed != null) {
         checkPosition(resumed, perEpoch, total, cfg, run.path());
       }
+      if (batches.sources().size() > 1) {
+        log.accept(String.format(Locale.ROOT, "alternating %s and %s batches: %d iterations per epoch (%d and %d"
+                + " full batches%s), one optimiser step per batch", batches.sourceOf(0), batches.sourceOf(1),
+            batches.iterations(), batches.sources().get(0).batches().batchesPerEpoch(),
+            batches.sources().get(1).batches().batchesPerEpoch(), cfg.train().maxSamplesPerEpoch() > 0
+                ? ", train.maxSamplesPerEpoch " + cfg.train().maxSamplesPerEpoch() : ""));
+      }
       log.accept(String.format(Locale.ROOT, "model: %,d parameters; %d steps per epoch, %d epochs; run dir %s",
           model.params().count(), perEpoch, cfg.train().epochs(), run.path()));
+      if (resumed == null && batches.sources().size() > 1) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("step", 0);
+        r.put("sources", batches.sources().stream().map(InterleavedBatches.Source::name).toList());
+        r.put("iterationsPerEpoch", batches.iterations());
+        r.put("stepsPerEpoch", perEpoch);
+        r.put("totalSteps", total);
+        run.log(r);
+      }
+      boolean named = batches.sources().size() > 1;
       double[] lastLr = {resumed == null ? Double.NaN : resumed.lastLr()};
       double lastLoss = loop.run(batches, (rec, m, opt) -> {
         progress.update(rec.step(), rec.totalSteps());
@@ -337,6 +452,9 @@ public final class Training {
           Map<String, Object> r = new LinkedHashMap<>();
           r.put("step", rec.step());
           r.put("epoch", rec.epoch() + 1);
+          if (named) {
+            r.put("source", rec.source());
+          }
           r.put("loss", rec.loss());
           r.put("lr", rec.lr());
           r.put("gradNorm", rec.gradNorm());
@@ -360,16 +478,15 @@ public final class Training {
         int every = cfg.train().checkpointEvery();
         if (every > 0 && rec.step() % every == 0 && rec.step() < rec.totalSteps()) {
           run.checkpoint(rec.step(), m, new Checkpoints.Resumable(
-              state(rec.step(), perEpoch, total, rec.lr(), loop, cfg, data), opt));
+              state(rec.step(), batches, total, rec.lr(), loop, cfg, data), opt));
         }
       });
       long steps = loop.optimizer().step();
       Path ckpt = run.checkpoint(steps, model,
-          new Checkpoints.Resumable(state(steps, perEpoch, total, lastLr[0], loop, cfg, data), null));
+          new Checkpoints.Resumable(state(steps, batches, total, lastLr[0], loop, cfg, data), null));
       double seconds = (System.nanoTime() - t0) / 1e9;
       long first = resumed == null ? 1 : resumed.step() + 1;
-      List<DataFault> skipped = new ArrayList<>(data.train().excluded());
-      skipped.addAll(data.train().discoveredBad());
+      List<DataFault> skipped = data.skipped();
       if (!skipped.isEmpty()) {
         log.accept(String.format(Locale.ROOT, "skipped %d bad training items (data.maxBadFraction %s):",
             skipped.size(), dc.maxBadFraction()));
@@ -385,10 +502,41 @@ public final class Training {
     }
   }
 
-  private static TrainerState state(long step, int perEpoch, long total, double lr, TrainLoop loop,
+  /**
+   * The run's batches: the primary source alone, or alternating with {@code data.secondary} (METHOD.md 4.1),
+   * each epoch {@link regionvlp.train.TrainConfig#iterationsPerEpoch} iterations long.
+   */
+  private static InterleavedBatches batches(ExperimentConfig cfg, Splits data) {
+    DataConfig dc = cfg.data();
+    FrameSampler sampler = new FrameSampler(FrameSampler.Mode.RAND, dc.faithfulSampling());
+    List<InterleavedBatches.Source> sources = new ArrayList<>();
+    try {
+      sources.add(new InterleavedBatches.Source(dc.dataset(), new TrainBatches(data.train(), data.captions(),
+          cfg.train().batchSize(), sampler, TrainBatches.sourceSeed(cfg.train().seed(), 0), dc.loaderThreads())));
+      if (data.secondary() != null) {
+        Secondary s = data.secondary();
+        if (s.train().numVideos() < cfg.train().batchSize()) {
+          throw new IllegalArgumentException("train.batchSize " + cfg.train().batchSize() + " exceeds the "
+              + s.train().numVideos() + " training videos of data.secondary (" + s.dataset() + ")");
+        }
+        sources.add(new InterleavedBatches.Source(s.dataset(), new TrainBatches(s.train(), s.captions(),
+            cfg.train().batchSize(), sampler, TrainBatches.sourceSeed(cfg.train().seed(), 1), dc.loaderThreads())));
+      }
+      int[] perSource = sources.stream().mapToInt(src -> src.batches().batchesPerEpoch()).toArray();
+      return new InterleavedBatches(sources, cfg.train().iterationsPerEpoch(perSource));
+    } catch (RuntimeException e) {
+      sources.forEach(src -> src.batches().close());
+      throw e;
+    }
+  }
+
+  private static TrainerState state(long step, InterleavedBatches batches, long total, double lr, TrainLoop loop,
       ExperimentConfig cfg, Splits data) {
+    int perEpoch = batches.batchesPerEpoch();
     return new TrainerState(TrainerState.FORMAT, step, (int) (step / perEpoch), (int) (step % perEpoch), perEpoch,
-        total, lr, loop.epochLossSum(), loop.epochSteps(), cfg.train().seed(), data.trainSha256());
+        total, lr, loop.epochLossSum(), loop.epochSteps(), cfg.train().seed(), data.trainSha256(),
+        data.secondary() == null ? null : data.secondary().trainSha256(),
+        step >= total ? null : batches.sourceOf((int) (step % perEpoch)));
   }
 
   /** Checks that this code computes the same position and schedule as the code that wrote the checkpoint. */
@@ -426,6 +574,23 @@ public final class Training {
       }
     }
     return model;
+  }
+
+  /** A model built from {@code cfg} with both towers from a checkpoint ({@link CheckpointInit}). */
+  private static DualEncoder fromCheckpoint(ExperimentConfig cfg, NDManager manager, Path initFrom,
+      Consumer<String> log, CheckpointInit.Report[] report) {
+    // No MiniLM / HF load: the checkpoint overwrites the text tower anyway.
+    DualEncoder model = new DualEncoder(cfg.model(), manager, cfg.train().seed());
+    try {
+      CheckpointInit.Report r = CheckpointInit.apply(model, cfg.model(), initFrom);
+      log.accept("init from " + r.checkpoint() + ": " + r.tensors() + " tensors of both towers; "
+          + r.temporalEmbed());
+      report[0] = r;
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
   }
 
   /** A fresh model, with the pretrained text transformer loaded when the config asks for it. */

@@ -21,6 +21,10 @@ import java.util.List;
  * @param seed seed of initialisation, data order and frame sampling
  * @param logEvery steps between log lines
  * @param checkpointEvery steps between checkpoints, 0 = only at the end
+ * @param maxSamplesPerEpoch the original's {@code max_samples_per_epoch}: an epoch stops before the
+ *     iteration whose samples (iterations x batchSize x sources) would exceed it; 0 = no cap (one pass over
+ *     the shorter source). An iteration is one batch of each source (two optimiser steps when
+ *     alternating), as the original counts {@code (iter+1) * sum(batch sizes)}
  */
 public record TrainConfig(
     int epochs,
@@ -38,7 +42,8 @@ public record TrainConfig(
     double clipGradNorm,
     long seed,
     int logEvery,
-    int checkpointEvery) {
+    int checkpointEvery,
+    long maxSamplesPerEpoch) {
   public TrainConfig {
     milestones = milestones == null ? List.of() : List.copyOf(milestones);
     if (epochs < 1) {
@@ -60,7 +65,34 @@ public record TrainConfig(
     if (checkpointEvery < 0) {
       throw new IllegalArgumentException("train.checkpointEvery must be >= 0, found " + checkpointEvery);
     }
+    if (maxSamplesPerEpoch < 0) {
+      throw new IllegalArgumentException("train.maxSamplesPerEpoch must be >= 0 (0 = no cap), found "
+          + maxSamplesPerEpoch);
+    }
     new LrSchedule(schedule, lr, firstEpochLr, milestones, gamma, warmupSteps); // validates
+  }
+
+  /**
+   * Iterations of one epoch: the shorter source's full batches, capped by {@link #maxSamplesPerEpoch}.
+   *
+   * @param batchesPerSource full batches per epoch of each source
+   * @throws IllegalArgumentException when the cap leaves no iteration
+   */
+  public int iterationsPerEpoch(int... batchesPerSource) {
+    int n = Integer.MAX_VALUE;
+    for (int b : batchesPerSource) {
+      n = Math.min(n, b);
+    }
+    if (maxSamplesPerEpoch > 0) {
+      long perIteration = (long) batchSize * batchesPerSource.length;
+      long cap = maxSamplesPerEpoch / perIteration;
+      if (cap < 1) {
+        throw new IllegalArgumentException("train.maxSamplesPerEpoch " + maxSamplesPerEpoch + " is below one"
+            + " iteration (" + perIteration + " samples: batchSize x " + batchesPerSource.length + " source(s))");
+      }
+      n = (int) Math.min(n, cap);
+    }
+    return n;
   }
 
   /** The schedule these settings describe. */

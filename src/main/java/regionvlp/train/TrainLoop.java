@@ -10,13 +10,14 @@ import ai.djl.training.GradientCollector;
 import java.util.Iterator;
 import java.util.Locale;
 import regionvlp.features.HostBatch;
-import regionvlp.features.TrainBatches;
+import regionvlp.features.InterleavedBatches;
 import regionvlp.model.DualEncoder;
 import regionvlp.model.TextEmbeddings;
 import regionvlp.model.VideoEmbeddings;
 
 /**
- * The training loop: for every batch, forward both towers, the loss terms, backward, optional global-norm
+ * The training loop: for every batch (of one source, or alternating between two: {@link InterleavedBatches}),
+ * forward both towers, the loss terms, backward, optional global-norm
  * clipping, then one AdamW step.
  *
  * <p>Memory discipline (STACK.md): the forward and backward of a step run inside an {@link NDScope} and a
@@ -30,11 +31,11 @@ import regionvlp.model.VideoEmbeddings;
 public final class TrainLoop {
   /** What a listener learns after each step. */
   public record StepRecord(long step, long totalSteps, int epoch, double loss, double lr, double gradNorm,
-      double samplesPerSecond) {
-    /** The fixed-format log line. */
+      double samplesPerSecond, String source) {
+    /** The fixed-format log line; it names the step's source when batches alternate between sources. */
     public String format() {
-      return String.format(Locale.ROOT, "step %d/%d epoch %d loss %.4f lr %.2e gradNorm %.3f samples/s %.1f",
-          step, totalSteps, epoch + 1, loss, lr, gradNorm, samplesPerSecond);
+      return String.format(Locale.ROOT, "step %d/%d epoch %d loss %.4f lr %.2e gradNorm %.3f samples/s %.1f%s",
+          step, totalSteps, epoch + 1, loss, lr, gradNorm, samplesPerSecond, source == null ? "" : " source " + source);
     }
   }
 
@@ -92,7 +93,7 @@ public final class TrainLoop {
    *
    * @return the mean loss of the last epoch
    */
-  public double run(TrainBatches batches, Listener listener) {
+  public double run(InterleavedBatches batches, Listener listener) {
     LrSchedule schedule = cfg.lrSchedule();
     int perEpoch = batches.batchesPerEpoch();
     long total = (long) perEpoch * cfg.epochs();
@@ -105,7 +106,9 @@ public final class TrainLoop {
         epochSteps = 0;
       }
       Iterator<HostBatch> it = batches.epoch(epoch, firstBatch);
+      boolean named = batches.sources().size() > 1;
       while (it.hasNext()) {
+        String source = named ? batches.sourceOf((int) (step % perEpoch)) : null;
         long t0 = System.nanoTime();
         HostBatch batch = it.next();
         double lr = schedule.at(epoch, step, total);
@@ -121,7 +124,7 @@ public final class TrainLoop {
         epochSteps++;
         double seconds = (System.nanoTime() - t0) / 1e9;
         listener.onStep(new StepRecord(step, total, epoch, lossAndNorm[0], lr, lossAndNorm[1],
-            batch.size() / seconds), model, optimizer);
+            batch.size() / seconds, source), model, optimizer);
       }
       lastEpochLoss = epochSteps == 0 ? lastEpochLoss : epochLossSum / epochSteps;
     }

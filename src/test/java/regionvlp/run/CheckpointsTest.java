@@ -85,7 +85,7 @@ class CheckpointsTest {
         second.put(name, b);
       });
       opt.restore(42, first, second);
-      TrainerState state = new TrainerState(TrainerState.FORMAT, 42, 3, 2, 10, 100, 1.5e-4, 12.25, 2, 5, "abc");
+      TrainerState state = new TrainerState(TrainerState.FORMAT, 42, 3, 2, 10, 100, 1.5e-4, 12.25, 2, 5, "abc", null, "tsv");
       Path ckpt = dir.resolve("step-42");
       Checkpoints.save(ckpt, model, cfg, Provenance.capture(5, "{}"), new Checkpoints.Resumable(state, opt));
 

@@ -50,11 +50,26 @@ public final class SynthVid {
    *       the 1k-A role) and {@code jsfusion_val_caption_idx.pkl} (caption 0 of each test video). The val
    *       videos are in the annotations and features but in neither list, as the 1k-A protocol validates on
    *       its test list.
+   *   <li>{@code WEBVID}: the WebVid layout read by the {@code webvid} reader: train videos in
+   *       {@code features/train/<page_dir>/<videoid>/<k>.npz}, val and test videos under {@code features/val/};
+   *       {@code webvid_training_success_full.tsv} lists the train videos and
+   *       {@code webvid_validation_success_full.tsv} the test videos (headerless caption<TAB>page_dir/videoid,
+   *       one caption per video as in WebVid: the first). {@code page_dir} groups 50 videos
+   *       ({@code 000000_000049}), {@code videoid} is a 10-digit number.
+   *   <li>{@code CC3M}: the CC3M layout read by the {@code cc3m} reader, each video's frame 0 as the image:
+   *       {@code features/{train|val}/<bucket>/<row>_<hash>_1.npz} (every fourth image as {@code _0.npz}, the
+   *       reader's fallback name), {@code bucket} = the row number zero-padded to 7 digits, first 4;
+   *       {@code cc3m_{training,validation}_success_full.tsv} as for WebVid (train rows, then test rows).
    * </ul>
+   *
+   * <p>In the WebVid and CC3M layouts the val videos are written but listed in no file, as in the MSR-VTT
+   * layout; evaluating them with {@code --split test} (or {@code val}) reads the validation file.
    */
   public enum Layout {
     FOLDER,
-    MSRVTT
+    MSRVTT,
+    WEBVID,
+    CC3M
   }
 
   /** Progress callback, called from worker threads one at a time. */
@@ -129,6 +144,7 @@ public final class SynthVid {
     Map<Split, List<String>[]> rows = new LinkedHashMap<>();
     List<Set<Integer>> testClasses = new ArrayList<>();
     AtomicLong done = new AtomicLong();
+    AtomicLong written = new AtomicLong();
     Object progressLock = new Object();
     final long grand = total;
     ExecutorService pool = Executors.newFixedThreadPool(cfg.threads());
@@ -143,16 +159,33 @@ public final class SynthVid {
           final int idx = i;
           futures.add(pool.submit(() -> {
             SynthVideo v = world.video(s, idx);
-            String id = layout == Layout.MSRVTT ? msrvttId(world, s, idx) : v.id();
-            Path dir = outDir.resolve("features").resolve(id);
+            String id = switch (layout) {
+              case MSRVTT -> msrvttId(world, s, idx);
+              case WEBVID -> webvidId(world, s, idx);
+              case CC3M -> cc3mId(world, s, idx, cfg.seed());
+              case FOLDER -> v.id();
+            };
+            Path features = outDir.resolve("features");
+            if (layout == Layout.WEBVID || layout == Layout.CC3M) {
+              features = features.resolve(s == Split.TRAIN ? "train" : "val");
+            }
+            Path dir = layout == Layout.CC3M ? features.resolve(cc3mBucket(id)) : features.resolve(id);
             try {
               Files.createDirectories(dir);
             } catch (IOException e) {
               throw new UncheckedIOException("cannot create " + dir, e);
             }
             List<FrameFeatures> frames = v.frames();
-            for (int k = 0; k < frames.size(); k++) {
-              writer.write(dir.resolve(k + ".npz"), frames.get(k), cfg.compressed());
+            if (layout == Layout.CC3M) {
+              // The image: frame 0, under the name the reader tries first (_1) or its fallback (_0).
+              int row = Integer.parseInt(id.substring(0, id.indexOf('_')));
+              writer.write(dir.resolve(id + (row % 4 == 3 ? "_0" : "_1") + ".npz"), frames.get(0), cfg.compressed());
+              written.incrementAndGet();
+            } else {
+              for (int k = 0; k < frames.size(); k++) {
+                writer.write(dir.resolve(k + ".npz"), frames.get(k), cfg.compressed());
+              }
+              written.addAndGet(frames.size());
             }
             List<String> lines = new ArrayList<>();
             for (String c : v.captions()) {
@@ -202,6 +235,10 @@ public final class SynthVid {
     }
     if (layout == Layout.MSRVTT) {
       writeMsrVtt(outDir, rows);
+    } else if (layout == Layout.WEBVID || layout == Layout.CC3M) {
+      String prefix = layout == Layout.WEBVID ? "webvid" : "cc3m";
+      writeAtomically(outDir.resolve(prefix + "_training_success_full.tsv"), firstCaptions(rows.get(Split.TRAIN)));
+      writeAtomically(outDir.resolve(prefix + "_validation_success_full.tsv"), firstCaptions(rows.get(Split.TEST)));
     } else {
       for (Split s : Split.values()) {
         StringBuilder sb = new StringBuilder();
@@ -213,7 +250,7 @@ public final class SynthVid {
         writeAtomically(outDir.resolve(s.id() + ".tsv"), sb.toString());
       }
     }
-    long frames = total * cfg.framesPerVideo();
+    long frames = written.get();
     double seconds = (System.nanoTime() - t0) / 1e9;
     SynthReport report = new SynthReport(outDir, world.count(Split.TRAIN), world.count(Split.VAL),
         world.count(Split.TEST), trainCaptions, frames, world.skippedCaptions(), world.unusedCaptions(),
@@ -232,6 +269,48 @@ public final class SynthVid {
       offset += world.count(s);
     }
     return "video" + (offset + index);
+  }
+
+  /** {@code <page_dir>/<videoid>}: pages of 50 videos numbered across the splits, 10-digit video ids. */
+  static String webvidId(SynthWorld world, Split split, int index) {
+    int n = offset(world, split) + index;
+    int page = n / 50 * 50;
+    return String.format(java.util.Locale.ROOT, "%06d_%06d/%010d", page, page + 49, 1_000_000_000L + n);
+  }
+
+  /** {@code <row>_<hash>}: the row numbered across the splits, an 8-hex-digit hash of (seed, row). */
+  static String cc3mId(SynthWorld world, Split split, int index, long seed) {
+    int row = offset(world, split) + index;
+    long h = (seed * 0x9E3779B97F4A7C15L + row) * 0xBF58476D1CE4E5B9L;
+    h ^= h >>> 29;
+    return row + "_" + String.format(java.util.Locale.ROOT, "%08x", h & 0xffffffffL);
+  }
+
+  /** CC3M's bucket: {@code row.zfill(7)[:4]}. */
+  static String cc3mBucket(String id) {
+    String row = id.substring(0, id.indexOf('_'));
+    String padded = row.length() >= 7 ? row : "0".repeat(7 - row.length()) + row;
+    return padded.substring(0, 4);
+  }
+
+  private static int offset(SynthWorld world, Split split) {
+    int offset = 0;
+    for (Split s : Split.values()) {
+      if (s == split) {
+        break;
+      }
+      offset += world.count(s);
+    }
+    return offset;
+  }
+
+  /** One row per video, its first caption (WebVid and CC3M have one caption per item). */
+  private static String firstCaptions(List<String>[] perVideo) {
+    StringBuilder sb = new StringBuilder();
+    for (List<String> l : perVideo) {
+      sb.append(l.get(0)).append('\n');
+    }
+    return sb.toString();
   }
 
   /** MSR_VTT.json, the jsfusion lists and the caption index, from the per-video "caption\tid" rows. */
