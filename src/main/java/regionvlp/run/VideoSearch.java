@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,11 +72,16 @@ public final class VideoSearch implements Searcher, AutoCloseable {
             + "rebuild the index with this one");
       }
       ExperimentConfig cfg = Checkpoints.readConfig(ckpt);
-      JsonNode tree = IndexBuild.configTree(cfg);
-      if (m.config() != null && !tree.equals(m.config())) {
-        throw new InvalidInputFileException(Checkpoints.resolve(ckpt).resolve(Checkpoints.CONFIG), "differs from "
-            + "the config the index " + indexDir + " recorded (same weights, different settings); rebuild the "
-            + "index");
+      if (m.config() != null) {
+        // Only the model settings shape a query's embedding. The recorded config is read as a checkpoint's
+        // is, so keys added to the config format since the index was built do not count as a difference.
+        ExperimentConfig recorded = ConfigLoader.fromTree(m.config().deepCopy(),
+            indexDir.resolve(IndexManifest.FILE) + " (config)");
+        if (!recorded.model().equals(cfg.model())) {
+          throw new InvalidInputFileException(Checkpoints.resolve(ckpt).resolve(Checkpoints.CONFIG), "its model "
+              + "settings differ from those the index " + indexDir + " recorded (same weights): expected "
+              + recorded.model() + ", found " + cfg.model() + "; rebuild the index");
+        }
       }
       if (cfg.model().embedDim() != index.dim()) {
         throw new InvalidInputFileException(indexDir.resolve(IndexManifest.FILE), "expected embedDim "

@@ -202,6 +202,65 @@ class SearchCommandsTest {
     assertThat(r.err()).contains("is not the checkpoint the index").contains("sha256");
   }
 
+  /** A copy of the index's checkpoint folder (same weights) under {@code name}. */
+  private Path copyOfCheckpoint(SearchFixture.Setup s, String name) throws IOException {
+    Path ckpt = s.run().resolve("checkpoints").resolve(Files.readString(s.run().resolve("checkpoints/last")).trim());
+    Path copy = tmp.resolve(name);
+    Files.createDirectories(copy);
+    try (Stream<Path> files = Files.list(ckpt)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, copy.resolve(f.getFileName()));
+      }
+    }
+    return copy;
+  }
+
+  @Test
+  void sameWeightsWithOtherModelSettingsAreRefused() throws IOException {
+    SearchFixture.Setup s = SearchFixture.get();
+    Path other = copyOfCheckpoint(s, "other-settings");
+    com.fasterxml.jackson.databind.node.ObjectNode cfg =
+        (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(other.resolve("config.json").toFile());
+    int maxLength = cfg.path("model").path("text").path("maxLength").asInt();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("model").path("text")).put("maxLength", maxLength - 1);
+    Json.MAPPER.writeValue(other.resolve("config.json").toFile(), cfg);
+    CliTest.Result r = CliTest.run("search", "--index", s.index().toString(), "--checkpoint", other.toString(),
+        "a red ball");
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+    assertThat(r.err()).contains("model settings differ").contains("maxLength=" + (maxLength - 1));
+  }
+
+  @Test
+  void anIndexRecordedBeforeNewConfigKeysStillOpens() throws IOException {
+    // An index built before train.maxSamplesPerEpoch and data.secondary existed recorded a config without
+    // them; the checkpoint's config is read with them filled in. Only model settings may differ.
+    SearchFixture.Setup s = SearchFixture.get();
+    Path old = tmp.resolve("old-index");
+    Files.createDirectories(old);
+    try (Stream<Path> files = Files.walk(s.index())) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Path to = old.resolve(s.index().relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(f, to);
+        }
+      }
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode manifest =
+        (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(old.resolve("index.json").toFile());
+    com.fasterxml.jackson.databind.node.ObjectNode cfg =
+        (com.fasterxml.jackson.databind.node.ObjectNode) manifest.path("config");
+    assertThat(((com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("train")).remove("maxSamplesPerEpoch"))
+        .as("the recorded config has the new key to drop").isNotNull();
+    assertThat(((com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("data")).remove("secondary")).isNotNull();
+    Json.MAPPER.writeValue(old.resolve("index.json").toFile(), manifest);
+    CliTest.Result r = CliTest.run("search", "--index", old.toString(), "--json", "a red ball");
+    assertThat(r.exit()).as(r.err()).isZero();
+    String[] lines = r.out().trim().split("\n");
+    assertThat(Json.MAPPER.readTree(lines[lines.length - 1]).path("hits").size()).isEqualTo(10);
+  }
+
   @Test
   void badRequestsAreUsageErrors() throws IOException {
     SearchFixture.Setup s = SearchFixture.get();
