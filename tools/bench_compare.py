@@ -1,15 +1,16 @@
 #!/usr/bin/python3
 """Side-by-side training-step benchmark: ours (`regionvlp bench train`) and the ORIGINAL DemoVLP code
-(../shared/bench/bench_train.py, PyTorch), at the same shapes, batch and threads, interleaved in one sitting
+(the reference benchmark scripts bench_train.py and bench_gemm.py that time showlab/DemoVLP's model and loss
+with PyTorch, in the folder given by --bench-dir), at the same shapes, batch and threads, interleaved in one sitting
 (ours, original, ours, original, ...) so that both see the same machine load. Also measures the original
-engine's GEMM peak (../shared/bench/bench_gemm.py); ours measures its own in-process.
+engine's GEMM peak (bench_gemm.py); ours measures its own in-process.
 
 Prints one line per run and a summary table (medians over the repetitions) with the ratio of samples/s;
-the last line is a JSON object with everything. Needs DEMOVLP_SRC (see ../shared/bench/README.md) and a
+the last line is a JSON object with everything. Needs --bench-dir, DEMOVLP_SRC (a checkout of DemoVLP, as the scripts' README says) and a
 built jar (`mvn -B -o package -DskipTests`, or the `regionvlp` launcher once).
 
 Example (the acceptance rows of docs/PERFORMANCE.md):
-  DEMOVLP_SRC=/path/to/demovlp_src tools/bench_compare.py --reps 3 --threads 2
+  DEMOVLP_SRC=/path/to/demovlp_src tools/bench_compare.py --bench-dir /path/to/bench --reps 3 --threads 2
 """
 import argparse
 import json
@@ -75,7 +76,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--jar", default=os.path.join(ROOT, "target", "regionvlp.jar"))
-    ap.add_argument("--bench-dir", default=os.path.join(ROOT, "..", "shared", "bench"))
+    ap.add_argument("--bench-dir", required=True,
+                    help="folder of the reference scripts bench_train.py and bench_gemm.py")
     ap.add_argument("--ours-env", action="append", default=[], metavar="KEY=VALUE",
                     help="environment variable for our runs only (repeatable)")
     ap.add_argument("--ours-jvm", action="append", default=[], metavar="OPTION",
@@ -84,7 +86,7 @@ def main():
     if not os.path.isfile(a.jar):
         sys.exit(f"no jar at {a.jar}: build it (mvn -B -o package -DskipTests) or pass --jar")
     if not os.environ.get("DEMOVLP_SRC"):
-        sys.exit("set DEMOVLP_SRC to a plain checkout of DemoVLP (../shared/bench/README.md)")
+        sys.exit("set DEMOVLP_SRC to a plain checkout of DemoVLP (see the README next to the bench scripts)")
     report = {"threads": a.threads, "reps": a.reps, "steps": a.steps, "warmup": a.warmup, "rows": []}
     for name in a.shapes:
         preset, frames, batch = SHAPES[name]

@@ -8,7 +8,8 @@ import regionvlp.model.ModelConfig;
 
 /**
  * The analytic FLOPs against the figures the original-code benchmark prints for the same shapes
- * ({@code ../shared/bench/bench_train.py}, its {@code flops()} at the paper's sizes): at batch 8 and one
+ * (the reference script {@code bench_train.py} that times the original code, its {@code flops()} at the
+ * paper's sizes): at batch 8 and one
  * frame "video 5.408 text 8.717 rwa 0.049 total 14.174; train (3x) 42.522" GFLOP per sample, and train
  * 42.96 at batch 32, 153.54 at batch 8 with 8 frames.
  */
