@@ -4,9 +4,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import regionvlp.run.EvalBench;
-import regionvlp.run.GemmPeak;
 import regionvlp.run.Json;
 
 /** {@code regionvlp bench eval}: the cost of the RWA score matrix, full and re-ranked. */
@@ -44,12 +44,7 @@ final class BenchEvalCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Seed of the synthetic embeddings.")
   long seed;
 
-  @Option(names = "--threads", description = "Engine threads, intra- and inter-op (default: the engine's).")
-  Integer threads;
-
-  @Option(names = "--gemm-sizes", split = ",", description = "Square sizes of the GEMM peak measurement "
-      + "(default: 1024,2048,3072).")
-  int[] gemmSizes = GemmPeak.SIZES;
+  @Mixin EngineBenchOptions engine;
 
   @Option(names = "--profile", description = "Trace the full matrix with PyTorch's profiler into this chrome "
       + "trace file (summarise with tools/profile_summary.py); use a small --videos/--texts.")
@@ -60,10 +55,10 @@ final class BenchEvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    BenchCommand.threads(threads);
+    BenchCommand.threads(engine.threads);
     Console console = new Console(System.err);
     Map<String, Object> r = EvalBench.run(new EvalBench.Options(videos, texts, frames, regions, words, dim,
-        rerankTop, skipFull, seed, gemmSizes, profile), console::log);
+        rerankTop, skipFull, seed, engine.gemmSizes, profile), console::log);
     System.out.println(String.format(Locale.ROOT,
         "RWA %d x %d: full %s s (GEMM-bound %s s, x%s); re-rank top %s: %s s", videos, texts,
         r.getOrDefault("fullSeconds", "-"), r.get("gemmBoundSeconds"), r.getOrDefault("fullOverGemmBound", "-"),

@@ -7,8 +7,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import regionvlp.run.GemmPeak;
 import regionvlp.run.Json;
 import regionvlp.run.TrainBench;
 
@@ -37,12 +37,7 @@ final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--threads", description = "Engine threads, intra- and inter-op (default: the engine's).")
-  Integer threads;
-
-  @Option(names = "--gemm-sizes", split = ",", description = "Square sizes of the GEMM peak measurement "
-      + "(default: 1024,2048,3072).")
-  int[] gemmSizes = GemmPeak.SIZES;
+  @Mixin EngineBenchOptions engine;
 
   @Option(names = "--profile", description = "Also run one step under PyTorch's profiler and write its "
       + "chrome trace here (summarise with tools/profile_summary.py).")
@@ -53,10 +48,10 @@ final class BenchTrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    BenchCommand.threads(threads);
+    BenchCommand.threads(engine.threads);
     Console console = new Console(System.err);
     Map<String, Object> r = TrainBench.run(new TrainBench.Options(preset, overrides, batch, steps, warmup,
-        gemmSizes, profile), console::log);
+        engine.gemmSizes, profile), console::log);
     System.out.println(String.format(Locale.ROOT,
         "%s batch %s: %s ms/step, %s samples/s, %s GFLOP/s of %s GFLOP/sample; GEMM peak %s; MFU %s; "
             + "peak RSS %s MB", preset, r.get("batch"), r.get("msPerStep"), r.get("samplesPerSecond"),
