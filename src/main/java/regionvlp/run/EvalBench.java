@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import regionvlp.eval.Similarity;
 import regionvlp.model.Embedder;
 import regionvlp.train.RegionWordAlignment;
+import regionvlp.train.RwaKernel;
 import regionvlp.train.RwaScores;
 
 /**
@@ -83,6 +84,7 @@ public final class EvalBench {
         if (o.profile() != null) {
           ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
         }
+        double[] phase0 = RwaKernel.fusedPhaseSeconds();
         long t0 = System.nanoTime();
         try {
           s = RwaScores.matrix(videos, texts, rwa, root, RwaScores.VIDEO_CHUNK, RwaScores.TEXT_CHUNK);
@@ -97,9 +99,11 @@ public final class EvalBench {
         out.put("fullSeconds", TrainBench.round(sec, 2));
         out.put("fullOverGemmBound", TrainBench.round(sec / bound, 2));
         out.put("fullPairsPerSecond", Math.round(pairs / sec));
+        workerSeconds(phase0, "full", out, log);
       }
       if (o.rerankTop() > 0) {
         float[][] g = Similarity.cosine(gt, gv);
+        double[] phase0 = RwaKernel.fusedPhaseSeconds();
         long t0 = System.nanoTime();
         float[][] m = RwaScores.rerank(g, videos, texts, rwa, root, o.rerankTop());
         double sec = (System.nanoTime() - t0) / 1e9;
@@ -107,6 +111,7 @@ public final class EvalBench {
         log.accept(String.format(Locale.ROOT, "re-rank top %d: %.2f s", k, sec));
         out.put("rerankTop", k);
         out.put("rerankSeconds", TrainBench.round(sec, 2));
+        workerSeconds(phase0, "rerank", out, log);
         out.put("rerankPairsPerSecond", Math.round((double) o.texts() * k / sec));
         if (s != null) {
           out.put("fullOverRerank", TrainBench.round((Double) out.get("fullSeconds") / sec, 2));
@@ -117,6 +122,22 @@ public final class EvalBench {
     out.put("peakRssMb", Math.round(TrainBench.status("VmHWM") / 1024.0));
     out.put("mklIntelPath", MklDispatch.intelPathForced());
     return out;
+  }
+
+  /** The fused kernel's worker seconds per phase since {@code before}, as {@code <run>WorkerSeconds}. */
+  private static void workerSeconds(double[] before, String run, Map<String, Object> out, Consumer<String> log) {
+    out.put("rwaKernel", RwaKernel.active().label());
+    if (RwaKernel.active() != RwaKernel.Kind.FUSED) {
+      return;
+    }
+    double[] now = RwaKernel.fusedPhaseSeconds();
+    Map<String, Object> cpu = new LinkedHashMap<>();
+    cpu.put("matmuls", TrainBench.round(now[0] - before[0], 2));
+    cpu.put("firstPass", TrainBench.round(now[1] - before[1], 2));
+    cpu.put("secondPass", TrainBench.round(now[2] - before[2], 2));
+    out.put(run + "WorkerSeconds", cpu);
+    log.accept(String.format(Locale.ROOT, "%s: fused kernel, worker seconds: matmuls and gathers %.2f, first "
+        + "pass %.2f, second pass %.2f", run, now[0] - before[0], now[1] - before[1], now[2] - before[2]));
   }
 
   /** Largest |M - (G + S^T)| over the re-scored pairs (those above G - 2): the two paths must agree. */

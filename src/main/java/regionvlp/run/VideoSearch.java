@@ -198,8 +198,8 @@ public final class VideoSearch implements Searcher, AutoCloseable {
       ords[i] = found[i].ordinal();
     }
     NDArray[] regions = regionArrays(ords, sub);
-    float[] s = rwa.similarity(regions[0], regions[1], wordArray(words, sub), wordMask(words, sub))
-        .toFloatArray(); // [top, 1]
+    float[] s = rwa.scores(RegionWordAlignment.prepare(regions[0], regions[1]),
+        RegionWordAlignment.prepare(wordArray(words, sub), wordMask(words, sub))); // [top, 1]
     Integer[] order = new Integer[top];
     for (int i = 0; i < top; i++) {
       order[i] = i;

@@ -146,6 +146,55 @@ public final class RegionWordAlignment {
     return rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
   }
 
+  /**
+   * S for every (video, caption) pair as floats, without autograd, for scoring: by the fused kernel when
+   * this JVM has it, else by {@link #similarity(Side, Side)} ({@link RwaKernel}). Arrays made on the way are
+   * closed.
+   *
+   * @return S [Bv x Bt], row-major by video
+   */
+  public float[] scores(Side regions, Side words) {
+    if (RwaKernel.active() == RwaKernel.Kind.FUSED) {
+      return RwaKernel.fused(focal, validOnly, regions, words, RwaKernel.VIDEOS_PER_BLOCK,
+          RwaKernel.CAPTIONS_PER_BLOCK);
+    }
+    try (NDScope ignored = new NDScope()) {
+      return similarity(regions, words).toFloatArray();
+    }
+  }
+
+  /**
+   * S of chosen pairs, without autograd: caption q of {@code words} with each video of {@code
+   * videosOfCaption[q]} (indices into {@code regions}), as {@link #scores} computes them.
+   *
+   * @return the scores caption by caption, each caption's videos in the given order
+   */
+  public float[] scorePairs(Side regions, Side words, int[][] videosOfCaption) {
+    if (RwaKernel.active() == RwaKernel.Kind.FUSED) {
+      return RwaKernel.fusedPairs(focal, validOnly, regions, words, videosOfCaption);
+    }
+    int total = 0;
+    for (int[] v : videosOfCaption) {
+      total += v.length;
+    }
+    float[] out = new float[total];
+    int at = 0;
+    for (int q = 0; q < videosOfCaption.length; q++) {
+      int[] videos = videosOfCaption[q];
+      if (videos.length == 0) {
+        continue;
+      }
+      try (NDScope ignored = new NDScope()) {
+        NDArray picked = regions.unit().getManager()
+            .create(java.util.Arrays.stream(videos).asLongStream().toArray());
+        float[] s = similarity(regions.gather(picked), words.rows(q, q + 1)).toFloatArray(); // [k, 1]
+        System.arraycopy(s, 0, out, at, s.length);
+      }
+      at += videos.length;
+    }
+    return out;
+  }
+
   /** Elements of one block's [videos, captions, R, L] tensors: 512 K floats, 2 MB (128 K and 2 M were slower). */
   private static final long CHUNK_ELEMENTS = 512 * 1024L;
 

@@ -83,6 +83,45 @@ class RwaGoldenTest {
     assertClose(new float[] {(float) got}, new float[] {(float) want}, 1, what);
   }
 
+  /**
+   * The fused scoring kernel (FusedRwa) against the same outputs of the original code, in blocks of every
+   * size from one pair to the whole set.
+   */
+  @Test
+  void fusedKernelMatchesTheOriginalCode() throws Exception {
+    assertThat(RwaKernel.fusedAvailable()).as("the test JVM runs with --add-modules jdk.incubator.vector").isTrue();
+    JsonNode g = golden();
+    JsonNode sh = g.path("shapes");
+    int bv = sh.path("videos").asInt();
+    int r = sh.path("regionSlots").asInt();
+    int bt = sh.path("captions").asInt();
+    int l = sh.path("wordSlots").asInt();
+    int e = sh.path("dim").asInt();
+    JsonNode pt = g.path("pointed");
+    int pv = pt.path("videos").asInt();
+    int pc = pt.path("captions").asInt();
+    try (NDManager m = NDManager.newBaseManager()) {
+      RegionWordAlignment.Side reg = RegionWordAlignment.prepare(m.create(floats(g.path("regions")),
+          new Shape(bv, r, e)), m.create(floats(g.path("regionMask")), new Shape(bv, r)));
+      RegionWordAlignment.Side wrd = RegionWordAlignment.prepare(m.create(floats(g.path("words")),
+          new Shape(bt, l, e)), m.create(floats(g.path("wordMask")), new Shape(bt, l)));
+      RegionWordAlignment.Side preg = RegionWordAlignment.prepare(m.create(floats(pt.path("regions")),
+          new Shape(pv, r, e)), m.create(floats(pt.path("regionMask")), new Shape(pv, r)));
+      RegionWordAlignment.Side pwrd = RegionWordAlignment.prepare(m.create(floats(pt.path("words")),
+          new Shape(pc, l, e)), m.create(floats(pt.path("wordMask")), new Shape(pc, l)));
+      int[][] blocks = {{1, 1}, {2, 3}, {bv, bt}};
+      for (int[] b : blocks) {
+        String at = " (fused kernel, blocks of " + b[0] + " x " + b[1] + ")";
+        assertClose(RwaKernel.fused(true, false, reg, wrd, b[0], b[1]), floats(g.path("simFocal")), bt,
+            "S with focal_equal" + at);
+        assertClose(RwaKernel.fused(false, false, reg, wrd, b[0], b[1]), floats(g.path("simNoFocal")), bt,
+            "S without focal filter" + at);
+        assertClose(RwaKernel.fused(true, false, preg, pwrd, b[0], b[1]), floats(pt.path("simFocal")), pc,
+            "S, pointed padding" + at);
+      }
+    }
+  }
+
   @Test
   void similarityItsDirectionsGAndLossesMatchTheOriginalCode() throws Exception {
     JsonNode g = golden();
