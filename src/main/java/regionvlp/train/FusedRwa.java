@@ -556,18 +556,16 @@ final class FusedRwa {
   private void secondPass(Scratch x, FloatBuffer kaView, FloatBuffer qaView, int qaBase, FloatBuffer kbView,
       FloatBuffer qbView, PairStats stats, int i, int vb, int tb, int r, int l, float[] regionMask, int regionOff,
       float[] wordMask, int t0, float[] out, int outRow) {
-    int c0 = 0;
-    int c1 = tb;
     int rowLen = tb * l;
-    int span = (c1 - c0) * l;
+    int span = tb * l;
     float[] ka = x.grow(0, span);
     float[] qa = x.grow(1, span);
-    float[] qA = x.grow(2, span); // [captions of the task, L]
+    float[] qA = x.grow(2, span); // [captions of the block, L]
     java.util.Arrays.fill(qA, 0, span, 0f);
     int bound = SP.loopBound(span);
     for (int k = 0; k < r; k++) {
-      kaView.get((i * r + k) * rowLen + c0 * l, ka, 0, span);
-      qaView.get(qaBase + k * rowLen + c0 * l, qa, 0, span);
+      kaView.get((i * r + k) * rowLen, ka, 0, span);
+      qaView.get(qaBase + k * rowLen, qa, 0, span);
       int j = 0;
       for (; j < bound; j += LANES) {
         FloatVector.fromArray(SP, ka, j).fma(FloatVector.fromArray(SP, qa, j), FloatVector.fromArray(SP, qA, j))
@@ -580,7 +578,7 @@ final class FusedRwa {
     float[] kb = x.grow(3, r * l); // [R, L] tiles
     float[] qb = x.grow(4, r * l);
     int tileBound = SP.loopBound(l);
-    for (int c = c0; c < c1; c++) {
+    for (int c = 0; c < tb; c++) {
       int pair = i * tb + c;
       kbView.get((c * vb + i) * r * l, kb, 0, r * l);
       qbView.get((c * vb + i) * r * l, qb, 0, r * l);
@@ -589,7 +587,7 @@ final class FusedRwa {
       for (int w = 0; w < l; w++) {
         float z = stats.zA[pair * l + w];
         float cos = (stats.numA[pair * l + w] / z)
-            / Math.max((float) Math.sqrt(qA[(c - c0) * l + w]) / z, 1e-8f);
+            / Math.max((float) Math.sqrt(qA[c * l + w]) / z, 1e-8f);
         if (validOnly) {
           float valid = wordMask[(t0 + c) * l + w] >= -50f ? 1f : 0f;
           sumA += cos * valid;
