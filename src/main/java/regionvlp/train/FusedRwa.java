@@ -227,59 +227,56 @@ final class FusedRwa {
       int rowLen = tb * l;
       long e = regions.unit().getShape().get(2);
       NDArray uwT = words.unit().get(t0 + ":" + b.t1()).reshape((long) tb * l, e).transpose();
-      // d of each video: rows [R, tb L] at dBase[i] of dViews[i]. Consecutive videos share one GEMM; others
-      // get one each, on views of the prepared side, so nothing is copied.
+      // d of each video, [R, tb L]. Consecutive videos share one GEMM; others get one each, on views of the
+      // prepared side, so nothing is copied.
       boolean together = consecutive(b.videos());
-      FloatBuffer[] dViews = new FloatBuffer[vb];
-      int[] dBase = new int[vb];
-      if (together) {
-        int v0 = b.videos()[0];
-        FloatBuffer view = view(regions.unit().get(v0 + ":" + (v0 + vb)).reshape((long) vb * r, e).matMul(uwT));
-        for (int i = 0; i < vb; i++) {
-          dViews[i] = view;
-          dBase[i] = i * r * rowLen;
-        }
-      } else {
-        for (int i = 0; i < vb; i++) {
-          dViews[i] = view(regions.unit().get(b.videos()[i]).matMul(uwT));
-        }
-      }
+      int v0 = b.videos()[0];
+      PerVideo dOf = perVideo(together, vb, r * rowLen,
+          () -> regions.unit().get(v0 + ":" + (v0 + vb)).reshape((long) vb * r, e).matMul(uwT),
+          i -> regions.unit().get(b.videos()[i]).matMul(uwT));
       long afterD = System.nanoTime();
       PairStats stats = new PairStats(vb * tb, r, l);
       FloatBuffer kaView = x.keptA.asFloatBuffer();
       FloatBuffer kbView = x.keptB.asFloatBuffer();
       for (int i = 0; i < vb; i++) {
-        firstPass(x, dViews[i], dBase[i], kaView, kbView, stats, i, vb, tb, r, l, regionMask, b.videos()[i] * r,
+        firstPass(x, dOf.views[i], dOf.bases[i], kaView, kbView, stats, i, vb, tb, r, l, regionMask, b.videos()[i] * r,
             wordMask, t0);
       }
       long afterFirst = System.nanoTime();
       NDArray ka = m.create(x.keptA.slice(0, cells * 4), new Shape(vb, r, (long) tb * l), DataType.FLOAT32);
       NDArray kb = m.create(x.keptB.slice(0, cells * 4), new Shape(tb, (long) vb * r, l), DataType.FLOAT32);
-      // G_R kept_A of each video: [R, tb L] at qaBase[i] of qaViews[i].
-      FloatBuffer[] qaViews = new FloatBuffer[vb];
-      int[] qaBase = new int[vb];
-      if (together) {
-        int v0 = b.videos()[0];
-        FloatBuffer view = view(regions.gram().get(v0 + ":" + (v0 + vb)).matMul(ka));
-        for (int i = 0; i < vb; i++) {
-          qaViews[i] = view;
-          qaBase[i] = i * r * rowLen;
-        }
-      } else {
-        for (int i = 0; i < vb; i++) {
-          qaViews[i] = view(regions.gram().get(b.videos()[i]).matMul(ka.get(i)));
-        }
-      }
+      // G_R kept_A of each video, [R, tb L].
+      PerVideo qaOf = perVideo(together, vb, r * rowLen, () -> regions.gram().get(v0 + ":" + (v0 + vb)).matMul(ka),
+          i -> regions.gram().get(b.videos()[i]).matMul(ka.get(i)));
       FloatBuffer qbView = view(kb.matMul(words.gram().get(t0 + ":" + b.t1()))); // [tb, vb R, L]: kept_B G_W
       long afterQ = System.nanoTime();
       for (int i = 0; i < vb; i++) {
-        secondPass(x, kaView, qaViews[i], qaBase[i], kbView, qbView, stats, i, vb, tb, r, l, regionMask,
+        secondPass(x, kaView, qaOf.views[i], qaOf.bases[i], kbView, qbView, stats, i, vb, tb, r, l, regionMask,
             b.videos()[i] * r, wordMask, t0, out, b.outBase()[i]);
       }
       PHASE_NANOS[0].add(afterD - start + afterQ - afterFirst);
       PHASE_NANOS[1].add(afterFirst - afterD);
       PHASE_NANOS[2].add(System.nanoTime() - afterQ);
     }
+  }
+
+  /** A block's per-video results: video i's floats start at bases[i] of views[i]. */
+  private record PerVideo(FloatBuffer[] views, int[] bases) {}
+
+  /**
+   * One engine result for the whole block ({@code joint}, video i at i x {@code floatsPerVideo}) when its
+   * videos are consecutive, else one per video ({@code single}).
+   */
+  private static PerVideo perVideo(boolean together, int vb, int floatsPerVideo,
+      java.util.function.Supplier<NDArray> joint, java.util.function.IntFunction<NDArray> single) {
+    FloatBuffer[] views = new FloatBuffer[vb];
+    int[] bases = new int[vb];
+    FloatBuffer shared = together ? view(joint.get()) : null;
+    for (int i = 0; i < vb; i++) {
+      views[i] = together ? shared : view(single.apply(i));
+      bases[i] = together ? i * floatsPerVideo : 0;
+    }
+    return new PerVideo(views, bases);
   }
 
   private static boolean consecutive(int[] v) {

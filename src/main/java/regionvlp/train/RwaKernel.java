@@ -7,7 +7,7 @@ import java.util.concurrent.ForkJoinPool;
  * Which implementation scores RWA without autograd: the fused kernel ({@link FusedRwa}, needs the JDK
  * module {@code jdk.incubator.vector}, which the {@code regionvlp} launcher and the test JVM add) or the
  * engine operators of {@link RegionWordAlignment#similarity}. Both compute the same definition; the fused
- * one is several times faster at evaluation sizes (docs/PERFORMANCE.md). The system property {@code
+ * one is about twice as fast at evaluation sizes (docs/PERFORMANCE.md). The system property {@code
  * regionvlp.rwaKernel} ({@code fused} or {@code ops}) overrides the choice.
  */
 public final class RwaKernel {

@@ -122,17 +122,24 @@ class RwaKernelTest {
 
   @Test
   void thePropertyPicksTheKernelAndRejectsUnknownNames() {
+    withKernel("ops", () -> assertThat(RwaKernel.active()).isEqualTo(RwaKernel.Kind.OPS));
+    withKernel("fused", () -> assertThat(RwaKernel.active()).isEqualTo(RwaKernel.Kind.FUSED));
+    withKernel("fast", () -> assertThatThrownBy(RwaKernel::active).hasMessageContaining("regionvlp.rwaKernel")
+        .hasMessageContaining("fused or ops").hasMessageContaining("'fast'"));
+    withKernel(null, () -> assertThat(RwaKernel.active()).as("default with the module loaded")
+        .isEqualTo(RwaKernel.Kind.FUSED));
+  }
+
+  /** Runs {@code body} with the kernel property set to {@code kind} (null: unset), then restores it. */
+  static void withKernel(String kind, Runnable body) {
     String before = System.getProperty(RwaKernel.PROPERTY);
     try {
-      System.setProperty(RwaKernel.PROPERTY, "ops");
-      assertThat(RwaKernel.active()).isEqualTo(RwaKernel.Kind.OPS);
-      System.setProperty(RwaKernel.PROPERTY, "fused");
-      assertThat(RwaKernel.active()).isEqualTo(RwaKernel.Kind.FUSED);
-      System.setProperty(RwaKernel.PROPERTY, "fast");
-      assertThatThrownBy(RwaKernel::active).hasMessageContaining("regionvlp.rwaKernel")
-          .hasMessageContaining("fused or ops").hasMessageContaining("'fast'");
-      System.clearProperty(RwaKernel.PROPERTY);
-      assertThat(RwaKernel.active()).as("default with the module loaded").isEqualTo(RwaKernel.Kind.FUSED);
+      if (kind == null) {
+        System.clearProperty(RwaKernel.PROPERTY);
+      } else {
+        System.setProperty(RwaKernel.PROPERTY, kind);
+      }
+      body.run();
     } finally {
       if (before == null) {
         System.clearProperty(RwaKernel.PROPERTY);

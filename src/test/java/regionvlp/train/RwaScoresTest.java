@@ -43,17 +43,7 @@ class RwaScoresTest {
   @ParameterizedTest
   @ValueSource(strings = {"ops", "fused"})
   void chunkedMatrixAndRerankAgreeWithOneWholeCall(String kernel) {
-    String before = System.getProperty(RwaKernel.PROPERTY);
-    System.setProperty(RwaKernel.PROPERTY, kernel);
-    try {
-      check(kernel.equals("ops") ? 1e-6 : 1e-5);
-    } finally {
-      if (before == null) {
-        System.clearProperty(RwaKernel.PROPERTY);
-      } else {
-        System.setProperty(RwaKernel.PROPERTY, before);
-      }
-    }
+    RwaKernelTest.withKernel(kernel, () -> check(kernel.equals("ops") ? 1e-6 : 1e-5));
   }
 
   private static void check(double tol) {
