@@ -83,6 +83,9 @@ final class FusedRwa {
   float[] similarity(RegionWordAlignment.Side regions, RegionWordAlignment.Side words) {
     int nv = Math.toIntExact(regions.count());
     int nt = Math.toIntExact(words.count());
+    if (nv == 0 || nt == 0) {
+      return new float[0];
+    }
     int tb = Math.min(captionsPerBlock, nt);
     // Few captions (a re-ranked query): more videos per block, but enough blocks for every worker.
     int vb = tb == captionsPerBlock ? Math.min(videosPerBlock, nv)

@@ -77,6 +77,7 @@ class RwaKernelTest {
       RegionWordAlignment.Side reg = side(m, rnd, nv, r);
       RegionWordAlignment.Side wrd = side(m, rnd, nt, l);
       float[] dense = new RegionWordAlignment(true, false).similarity(reg, wrd).toFloatArray(); // [nv, nt]
+      assertThat(RwaKernel.fused(true, false, reg, wrd.rows(0, 0), 1, 16)).as("no captions").isEmpty();
       int[][] chosen = {{8, 0, 3, 4, 5}, {}, {2}, {1, 2, 3, 4, 5, 6, 7, 8, 0}};
       float[] got = RwaKernel.fusedPairs(true, false, reg, wrd, chosen);
       assertThat(got).hasSize(15);
