@@ -1,6 +1,7 @@
 package regionvlp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static regionvlp.TestFiles.copyTree;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
@@ -288,16 +289,4 @@ class CliTest {
     return trained;
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
-  }
 }

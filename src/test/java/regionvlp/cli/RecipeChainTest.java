@@ -1,6 +1,7 @@
 package regionvlp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static regionvlp.TestFiles.copyTree;
 import static regionvlp.cli.CliTest.concat;
 import static regionvlp.cli.CliTest.run;
 
@@ -277,16 +278,4 @@ class RecipeChainTest {
     return Json.MAPPER.readTree(lines[lines.length - 1]);
   }
 
-  static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
-  }
 }

@@ -1,6 +1,7 @@
 package regionvlp.features;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static regionvlp.TestFiles.copyTree;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
@@ -257,16 +258,4 @@ class StoreConverterTest {
     assertThat(f.featureDim()).isEqualTo(D);
   }
 
-  static void copyTree(Path from, Path to) throws IOException {
-    try (var s = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
-  }
 }

@@ -83,6 +83,30 @@ class RwaGoldenTest {
     assertClose(new float[] {(float) got}, new float[] {(float) want}, 1, what);
   }
 
+  /** The RWA inputs of one fixture block ({@code at}: the fixture itself or its "pointed" part). */
+  record Inputs(NDArray regions, NDArray regionMask, NDArray words, NDArray wordMask) {
+    static Inputs of(NDManager m, JsonNode g, JsonNode at) {
+      JsonNode sh = g.path("shapes");
+      int r = sh.path("regionSlots").asInt();
+      int l = sh.path("wordSlots").asInt();
+      int e = sh.path("dim").asInt();
+      int bv = at == g ? sh.path("videos").asInt() : at.path("videos").asInt();
+      int bt = at == g ? sh.path("captions").asInt() : at.path("captions").asInt();
+      return new Inputs(m.create(floats(at.path("regions")), new Shape(bv, r, e)),
+          m.create(floats(at.path("regionMask")), new Shape(bv, r)),
+          m.create(floats(at.path("words")), new Shape(bt, l, e)),
+          m.create(floats(at.path("wordMask")), new Shape(bt, l)));
+    }
+
+    int videos() {
+      return Math.toIntExact(regions.getShape().get(0));
+    }
+
+    int captions() {
+      return Math.toIntExact(words.getShape().get(0));
+    }
+  }
+
   /**
    * The fused scoring kernel (FusedRwa) against the same outputs of the original code, in blocks of every
    * size from one pair to the whole set.
@@ -91,24 +115,17 @@ class RwaGoldenTest {
   void fusedKernelMatchesTheOriginalCode() throws Exception {
     assertThat(RwaKernel.fusedAvailable()).as("the test JVM runs with --add-modules jdk.incubator.vector").isTrue();
     JsonNode g = golden();
-    JsonNode sh = g.path("shapes");
-    int bv = sh.path("videos").asInt();
-    int r = sh.path("regionSlots").asInt();
-    int bt = sh.path("captions").asInt();
-    int l = sh.path("wordSlots").asInt();
-    int e = sh.path("dim").asInt();
     JsonNode pt = g.path("pointed");
-    int pv = pt.path("videos").asInt();
-    int pc = pt.path("captions").asInt();
     try (NDManager m = NDManager.newBaseManager()) {
-      RegionWordAlignment.Side reg = RegionWordAlignment.prepare(m.create(floats(g.path("regions")),
-          new Shape(bv, r, e)), m.create(floats(g.path("regionMask")), new Shape(bv, r)));
-      RegionWordAlignment.Side wrd = RegionWordAlignment.prepare(m.create(floats(g.path("words")),
-          new Shape(bt, l, e)), m.create(floats(g.path("wordMask")), new Shape(bt, l)));
-      RegionWordAlignment.Side preg = RegionWordAlignment.prepare(m.create(floats(pt.path("regions")),
-          new Shape(pv, r, e)), m.create(floats(pt.path("regionMask")), new Shape(pv, r)));
-      RegionWordAlignment.Side pwrd = RegionWordAlignment.prepare(m.create(floats(pt.path("words")),
-          new Shape(pc, l, e)), m.create(floats(pt.path("wordMask")), new Shape(pc, l)));
+      Inputs in = Inputs.of(m, g, g);
+      Inputs pin = Inputs.of(m, g, pt);
+      RegionWordAlignment.Side reg = RegionWordAlignment.prepare(in.regions(), in.regionMask());
+      RegionWordAlignment.Side wrd = RegionWordAlignment.prepare(in.words(), in.wordMask());
+      RegionWordAlignment.Side preg = RegionWordAlignment.prepare(pin.regions(), pin.regionMask());
+      RegionWordAlignment.Side pwrd = RegionWordAlignment.prepare(pin.words(), pin.wordMask());
+      int bv = in.videos();
+      int bt = in.captions();
+      int pc = pin.captions();
       int[][] blocks = {{1, 1}, {2, 3}, {bv, bt}};
       for (int[] b : blocks) {
         String at = " (fused kernel, blocks of " + b[0] + " x " + b[1] + ")";
@@ -127,20 +144,18 @@ class RwaGoldenTest {
     JsonNode g = golden();
     JsonNode sh = g.path("shapes");
     int bv = sh.path("videos").asInt();
-    int r = sh.path("regionSlots").asInt();
     int bt = sh.path("captions").asInt();
     int l = sh.path("wordSlots").asInt();
     int e = sh.path("dim").asInt();
     int eg = sh.path("globalDim").asInt();
-    float[] regions = floats(g.path("regions"));
-    float[] regionMask = floats(g.path("regionMask"));
-    float[] words = floats(g.path("words"));
+    float[] words = floats(g.path("words")); // the square case below pads them to bv captions
     float[] wordMask = floats(g.path("wordMask"));
     try (NDManager m = NDManager.newBaseManager()) {
-      NDArray rv = m.create(regions, new Shape(bv, r, e));
-      NDArray rm = m.create(regionMask, new Shape(bv, r));
-      NDArray wv = m.create(words, new Shape(bt, l, e));
-      NDArray wm = m.create(wordMask, new Shape(bt, l));
+      Inputs in = Inputs.of(m, g, g);
+      NDArray rv = in.regions();
+      NDArray rm = in.regionMask();
+      NDArray wv = in.words();
+      NDArray wm = in.wordMask();
       RegionWordAlignment focal = new RegionWordAlignment(true, false);
       assertClose(focal.similarity(rv, rm, wv, wm).toFloatArray(), floats(g.path("simFocal")), bt,
           "S with focal_equal [video, caption]");
@@ -155,12 +170,12 @@ class RwaGoldenTest {
 
       // Padded slots pointing along the words: they would take over the attention under a weaker mask.
       JsonNode pt = g.path("pointed");
-      int pv = pt.path("videos").asInt();
-      int pc = pt.path("captions").asInt();
-      NDArray prv = m.create(floats(pt.path("regions")), new Shape(pv, r, e));
-      NDArray prm = m.create(floats(pt.path("regionMask")), new Shape(pv, r));
-      NDArray pwv = m.create(floats(pt.path("words")), new Shape(pc, l, e));
-      NDArray pwm = m.create(floats(pt.path("wordMask")), new Shape(pc, l));
+      Inputs pin = Inputs.of(m, g, pt);
+      int pc = pin.captions();
+      NDArray prv = pin.regions();
+      NDArray prm = pin.regionMask();
+      NDArray pwv = pin.words();
+      NDArray pwm = pin.wordMask();
       assertClose(focal.similarity(prv, prm, pwv, pwm).toFloatArray(), floats(pt.path("simFocal")), pc,
           "S, pointed padding");
       NDList pab = focal.directions(prv, prm, pwv, pwm);

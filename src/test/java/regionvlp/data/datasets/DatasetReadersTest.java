@@ -1,6 +1,7 @@
 package regionvlp.data.datasets;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static regionvlp.TestFiles.copyTree;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -199,16 +200,4 @@ class DatasetReadersTest {
     return items.stream().map(i -> List.of(i.get(0), prefix + i.get(1))).toList();
   }
 
-  static void copyTree(Path from, Path to) throws IOException {
-    try (var s = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-    }
-  }
 }
